@@ -1,0 +1,10 @@
+from .checkpoint import (UnsafeCheckpointError, checkpoint_safe_globals,
+                         load_trusted_checkpoint,
+                         register_safe_checkpoint_loader, safe_torch_load)
+from .setup_env import register_all_modules
+
+__all__ = [
+    'UnsafeCheckpointError', 'checkpoint_safe_globals',
+    'load_trusted_checkpoint', 'register_safe_checkpoint_loader',
+    'safe_torch_load', 'register_all_modules'
+]
