@@ -10,7 +10,7 @@ from mmengine.registry import Registry
 from mmpretrain.registry import BATCH_AUGMENTS as MMPRE_BATCH_AUGMENTS
 from mmpretrain.registry import DATA_SAMPLERS as MMPRE_DATA_SAMPLERS
 from mmpretrain.registry import DATASETS as MMPRE_DATASETS
-from mmpretrain.registry import EVALUATOR as MMPRE_EVALUATOR
+from mmpretrain.registry import EVALUATORS as MMPRE_EVALUATORS
 from mmpretrain.registry import HOOKS as MMPRE_HOOKS
 from mmpretrain.registry import LOG_PROCESSORS as MMPRE_LOG_PROCESSORS
 from mmpretrain.registry import LOOPS as MMPRE_LOOPS
@@ -37,7 +37,7 @@ __all__ = [
     'OPTIMIZERS', 'OPTIM_WRAPPERS', 'OPTIM_WRAPPER_CONSTRUCTORS',
     'PARAM_SCHEDULERS', 'DATASETS', 'DATA_SAMPLERS', 'TRANSFORMS', 'MODELS',
     'MODEL_WRAPPERS', 'WEIGHT_INITIALIZERS', 'BATCH_AUGMENTS', 'TASK_UTILS',
-    'METRICS', 'EVALUATOR', 'VISUALIZERS', 'VISBACKENDS'
+    'METRICS', 'EVALUATORS', 'VISUALIZERS', 'VISBACKENDS'
 ]
 
 
@@ -74,8 +74,8 @@ BATCH_AUGMENTS = _child('batch augment', MMPRE_BATCH_AUGMENTS,
                         ['lgd_mm.models'])
 TASK_UTILS = _child('task util', MMPRE_TASK_UTILS, ['lgd_mm.models'])
 METRICS = _child('metric', MMPRE_METRICS, ['lgd_mm.evaluation'])
-EVALUATOR = _child('evaluator', MMPRE_EVALUATOR, ['lgd_mm.evaluation'])
+EVALUATORS = _child('evaluator', MMPRE_EVALUATORS, ['lgd_mm.evaluation'])
 VISUALIZERS = _child('visualizer', MMPRE_VISUALIZERS,
-                     ['lgd_mm.engine'])
+                     ['lgd_mm.visualization'])
 VISBACKENDS = _child('vis_backend', MMPRE_VISBACKENDS,
-                     ['lgd_mm.engine'])
+                     ['lgd_mm.visualization'])

@@ -40,10 +40,53 @@ def load_config(args: argparse.Namespace) -> Config:
     return cfg
 
 
+def init_cpu_distributed(cfg: Config) -> None:
+    """Start a gloo process group for ``--launcher pytorch`` on CPU.
+
+    mmengine's pytorch launcher calls ``torch.cuda.set_device`` first, which
+    fails on machines without a GPU; the Runner skips its own set-up when a
+    process group already exists, so CPU jobs (tests, laptops) start one
+    here from torchrun's environment.
+    """
+    import torch
+    import torch.distributed as dist
+    if cfg.get('launcher', 'none') != 'pytorch' or torch.cuda.is_available() \
+            or dist.is_initialized():
+        return
+    backend = cfg.get('env_cfg', {}).get('dist_cfg', {}).get('backend', 'gloo')
+    if backend != 'gloo':
+        raise ValueError(
+            f'env_cfg.dist_cfg.backend={backend!r} needs a GPU; set it to '
+            '"gloo" for distributed CPU runs')
+    dist.init_process_group(backend='gloo')
+    # mmengine passes device_ids=[LOCAL_RANK] to DDP, which is for GPU
+    # modules; a CPU module needs None.
+    wrapper = cfg.get('model_wrapper_cfg') or dict(
+        type='MMDistributedDataParallel', broadcast_buffers=False)
+    wrapper['device_ids'] = None
+    cfg.model_wrapper_cfg = wrapper
+
+
+def drop_collate_scope(cfg: Config) -> None:
+    """Remove ``_scope_`` from dataloader ``collate_fn`` configs.
+
+    mmengine 0.10.7 tags dicts inherited from ``mmpretrain::``-style bases
+    with ``_scope_`` and then passes that key on to the collate function
+    (``default_collate() got an unexpected keyword argument '_scope_'``).
+    Collate functions live in one registry, so the scope carries nothing.
+    """
+    for key in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        loader = cfg.get(key)
+        if loader and isinstance(loader.get('collate_fn'), dict):
+            loader['collate_fn'].pop('_scope_', None)
+
+
 def build_runner(cfg: Config):
     """Build the runner a config asks for (``runner_type``) or the default."""
     from mmengine.registry import RUNNERS
     from mmengine.runner import Runner
+    drop_collate_scope(cfg)
+    init_cpu_distributed(cfg)
     if 'runner_type' in cfg:
         return RUNNERS.build(cfg)
     return Runner.from_cfg(cfg)

@@ -16,6 +16,7 @@ def register_all_modules(init_default_scope: bool = True) -> None:
     import lgd_mm.engine  # noqa: F401,F403
     import lgd_mm.evaluation  # noqa: F401,F403
     import lgd_mm.models  # noqa: F401,F403
+    import lgd_mm.visualization  # noqa: F401,F403
 
     if not init_default_scope:
         return

@@ -1,1 +1,3 @@
+from .zero_shot import ZeroShotAccuracy
 
+__all__ = ['ZeroShotAccuracy']

@@ -1,0 +1,33 @@
+default_scope = 'lgd_mm'
+custom_imports = dict(imports=['lgd_mm'], allow_failed_imports=False)
+
+default_hooks = dict(
+    timer=dict(type='IterTimerHook'),
+    logger=dict(type='LoggerHook', interval=50),
+    param_scheduler=dict(type='ParamSchedulerHook'),
+    # keep the last 3 only; "best" is never overwritten per epoch (§5.10)
+    checkpoint=dict(type='CheckpointHook', interval=10, max_keep_ckpts=3),
+    sampler_seed=dict(type='DistSamplerSeedHook'),
+    visualization=dict(type='VisualizationHook', enable=False),
+)
+# Records algorithm/teacher/student/normalisation/vocabulary in checkpoints.
+custom_hooks = [dict(type='CheckpointMetaHook')]
+
+env_cfg = dict(
+    cudnn_benchmark=True,
+    mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),
+    dist_cfg=dict(backend='nccl'),
+)
+# Banks are updated identically on every rank from gathered keys, so there
+# is nothing to broadcast.
+model_wrapper_cfg = dict(
+    type='MMDistributedDataParallel', broadcast_buffers=False)
+
+vis_backends = [dict(type='LocalVisBackend')]
+visualizer = dict(type='UniversalVisualizer', vis_backends=vis_backends)
+
+log_processor = dict(window_size=10)
+log_level = 'INFO'
+load_from = None
+resume = False
+randomness = dict(seed=None, deterministic=False)

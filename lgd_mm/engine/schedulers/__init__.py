@@ -1,0 +1,3 @@
+from .epoch_cosine_lr import EpochCosineLR
+
+__all__ = ['EpochCosineLR']

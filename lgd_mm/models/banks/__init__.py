@@ -1,0 +1,5 @@
+from .lgka_reference import lgka_update_loop
+from .text_bank import TextualSemanticsBank
+from .visual_bank import VisualSemanticsBank
+
+__all__ = ['TextualSemanticsBank', 'VisualSemanticsBank', 'lgka_update_loop']

@@ -1,0 +1,4 @@
+from .base import BaseDistiller
+from .lgd import LGD
+
+__all__ = ['BaseDistiller', 'LGD']

@@ -1,0 +1,105 @@
+"""Language-Guided Distillation (LGD, arXiv 2406.11689)."""
+from typing import List, Optional
+
+import torch
+from mmpretrain.structures import DataSample
+
+from lgd_mm.registry import MODELS
+from ..banks.visual_bank import VisualSemanticsBank
+from ..heads.similarity import zero_shot_labels
+from .base import BaseDistiller
+
+
+@MODELS.register_module()
+class LGD(BaseDistiller):
+    """LGD: distil a student against the teacher's similarity distributions
+    over a Textual Semantics Bank (TSB) and a Visual Semantics Bank (VSB).
+
+    Per step (lgd_method.md §1.3-§1.4): ``z_T`` from the frozen teacher,
+    ``z_S`` from the student; the head computes L_VIS over [self, VSB] and
+    L_TEX over the TSB; then, after the loss has used the old bank, the
+    teacher keys of the global batch are pseudo-labelled against the TSB and
+    aggregated into the VSB (LGKA). The TSB is built once from the teacher's
+    text tower, which is then dropped.
+
+    Logged besides the losses: ``zs_agree`` (fraction of the batch where the
+    student's and the teacher's zero-shot labels over the TSB agree) and
+    ``vsb_fill`` (fraction of VSB classes filled so far).
+
+    Args:
+        backbone (dict): Student backbone config.
+        neck (dict): Projection neck config (out_channels = teacher dim).
+        head (dict): ``LGDHead`` config (temperatures, loss weights).
+        teacher (dict): Teacher config.
+        text_bank (dict): ``TextualSemanticsBank`` config (vocabulary,
+            templates, cache).
+        vsb_momentum (float): EMA momentum of the LGKA update. Defaults to
+            0.999 (§1.3).
+        data_preprocessor (dict, optional): Data preprocessor config.
+        init_cfg (dict, optional): Student initialisation.
+    """
+
+    def __init__(self,
+                 backbone: dict,
+                 neck: dict,
+                 head: dict,
+                 teacher: dict,
+                 text_bank: dict = dict(type='TextualSemanticsBank'),
+                 vsb_momentum: float = 0.999,
+                 data_preprocessor: Optional[dict] = None,
+                 init_cfg: Optional[dict] = None):
+        super().__init__(
+            backbone=backbone,
+            neck=neck,
+            head=head,
+            teacher=teacher,
+            data_preprocessor=data_preprocessor,
+            init_cfg=init_cfg)
+        self.text_bank = MODELS.build(text_bank)
+        self.teacher.build_text_bank(self.text_bank)
+        self.visual_bank = VisualSemanticsBank(
+            num_classes=self.text_bank.num_classes,
+            embed_dim=self.text_bank.embed_dim,
+            momentum=vsb_momentum)
+
+    def loss(self, inputs, data_samples: List[DataSample]) -> dict:
+        images = self.single_view(inputs)
+        z_t = self.teacher_embed(images)
+        z_s = self.student_embed(images)
+        tsb = self.text_bank.bank
+        losses = self.head.loss(z_s, z_t, self.visual_bank.bank, tsb)
+
+        with torch.no_grad():
+            t_labels = zero_shot_labels(z_t, tsb)
+            s_labels = zero_shot_labels(z_s.detach(), tsb)
+            losses['zs_agree'] = (s_labels == t_labels).float().mean()
+            # LGKA after the loss used the old bank; labels are recomputed
+            # from the gathered keys so only one tensor crosses ranks.
+            keys = self.gather(z_t)
+            self.visual_bank.update(keys, zero_shot_labels(keys, tsb))
+            losses['vsb_fill'] = self.visual_bank.fill_ratio()
+        return losses
+
+    def predict(self, inputs, data_samples: Optional[List[DataSample]] = None):
+        """Zero-shot classification over the TSB by student and teacher.
+
+        ``pred_score`` holds the student's cosine similarities to the TSB
+        columns (what the stock ``Accuracy`` metric reads); the teacher's
+        zero-shot label is stored as ``teacher_pred_label`` for
+        :class:`~lgd_mm.evaluation.ZeroShotAccuracy`.
+        """
+        images = self.single_view(inputs)
+        tsb = self.text_bank.bank
+        scores = self.student_embed(images) @ tsb
+        t_labels = zero_shot_labels(self.teacher_embed(images), tsb)
+        if data_samples is None:
+            data_samples = [DataSample() for _ in range(images.size(0))]
+        for ds, score, t_label in zip(data_samples, scores, t_labels):
+            ds.set_pred_score(score).set_pred_label(score.argmax())
+            ds.set_field(t_label.view(1), 'teacher_pred_label')
+        return data_samples
+
+    def checkpoint_meta(self) -> dict:
+        meta = super().checkpoint_meta()
+        meta.update(self.text_bank.meta)
+        return meta

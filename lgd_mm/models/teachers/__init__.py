@@ -1,0 +1,4 @@
+from .clip import CLIPTeacher
+from .factory import create_clip_model, module_fingerprint
+
+__all__ = ['CLIPTeacher', 'create_clip_model', 'module_fingerprint']

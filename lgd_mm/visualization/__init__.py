@@ -1,0 +1,3 @@
+# Registers mmpretrain's visualizers, so unscoped types resolve via the
+# parent registry.
+import mmpretrain.visualization  # noqa: F401

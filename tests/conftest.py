@@ -1,0 +1,28 @@
+"""Shared fixtures: small real datasets written once per test session."""
+import os
+
+import pytest
+
+# No network at test time: open_clip/hf lookups must fail fast.
+os.environ.setdefault('HF_HUB_OFFLINE', '1')
+os.environ.setdefault('TRANSFORMERS_OFFLINE', '1')
+
+
+@pytest.fixture(scope='session')
+def toyworld(tmp_path_factory):
+    """ToyWorld 'ci' preset: class folders, COCO json and ADE layout."""
+    from lgd_mm.datasets.toyworld import generate_toyworld
+    root = tmp_path_factory.mktemp('toyworld')
+    generate_toyworld(str(root), seed=0, preset='ci', progress=False)
+    return root
+
+
+@pytest.fixture(autouse=True)
+def lgd_mm_default_scope():
+    """Each test starts in the lgd_mm scope; Runners a test builds set their
+    own (mmdet, mmseg, ...) and this undoes it afterwards."""
+    from mmengine.registry import DefaultScope
+
+    import lgd_mm.utils  # noqa: F401
+    with DefaultScope.overwrite_default_scope('lgd_mm'):
+        yield
