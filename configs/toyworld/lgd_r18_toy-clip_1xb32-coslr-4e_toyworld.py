@@ -10,8 +10,12 @@ _base_ = [
 data_root = 'data/toyworld/'
 model = dict(
     backbone=dict(norm_cfg=dict(type='BN')),
-    teacher=dict(model_name='lgd-tiny-rn', pretrained=None),
-    neck=dict(hid_channels=256, out_channels=32),
+    # toy CLIP (ModifiedResNet like RN50) trained on ToyWorld by
+    # tools/train_toy_teacher.py; tools/demo.py points at its cached copy
+    teacher=dict(
+        model_name='lgd-toy-rn',
+        pretrained=data_root + 'teachers/lgd-toy-rn.pt'),
+    neck=dict(hid_channels=256, out_channels=128),
     text_bank=dict(
         vocab=data_root + 'classnames.txt',
         cache_dir=data_root + 'text_banks'))

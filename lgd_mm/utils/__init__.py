@@ -1,10 +1,16 @@
 from .checkpoint import (UnsafeCheckpointError, checkpoint_safe_globals,
                          load_trusted_checkpoint,
                          register_safe_checkpoint_loader, safe_torch_load)
+from .load_check import (BackboneLoadError, LoadReport, check_loaded,
+                         check_module_loaded, check_normalization,
+                         compare_state, find_zoo_weights, read_checkpoint)
 from .setup_env import register_all_modules
 
 __all__ = [
     'UnsafeCheckpointError', 'checkpoint_safe_globals',
     'load_trusted_checkpoint', 'register_safe_checkpoint_loader',
-    'safe_torch_load', 'register_all_modules'
+    'safe_torch_load', 'register_all_modules', 'BackboneLoadError',
+    'LoadReport', 'check_loaded', 'check_module_loaded',
+    'check_normalization', 'compare_state', 'find_zoo_weights',
+    'read_checkpoint'
 ]

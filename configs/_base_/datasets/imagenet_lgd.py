@@ -8,8 +8,8 @@ data_preprocessor = dict(
     std=[68.501, 66.632, 70.323],
     to_rgb=True)
 
-train_pipeline = [
-    dict(type='LoadImageFromFile'),
+# The MoCo-v2 view (other methods, e.g. DisCo, reuse it per view).
+view_pipeline = [
     dict(
         type='RandomResizedCrop',
         scale=224,
@@ -37,7 +37,9 @@ train_pipeline = [
         magnitude_std='inf',
         prob=0.5),
     dict(type='RandomFlip', prob=0.5),
-    dict(type='PackInputs'),
+]
+train_pipeline = [dict(type='LoadImageFromFile')] + view_pipeline + [
+    dict(type='PackInputs')
 ]
 # Zero-shot evaluation: Resize 256 / CenterCrop 224 (§3).
 val_pipeline = [

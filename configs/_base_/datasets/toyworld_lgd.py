@@ -3,8 +3,7 @@
 _base_ = './imagenet_lgd.py'
 
 data_root = 'data/toyworld/cls/'
-train_pipeline = [
-    dict(type='LoadImageFromFile'),
+view_pipeline = [
     dict(
         type='RandomResizedCrop',
         scale=64,
@@ -32,7 +31,9 @@ train_pipeline = [
         magnitude_std='inf',
         prob=0.5),
     dict(type='RandomFlip', prob=0.5),
-    dict(type='PackInputs'),
+]
+train_pipeline = [dict(type='LoadImageFromFile')] + view_pipeline + [
+    dict(type='PackInputs')
 ]
 val_pipeline = [
     dict(type='LoadImageFromFile'),

@@ -1,5 +1,5 @@
 """What every distiller in lgd_mm shares."""
-from typing import List, Optional, Union
+from typing import Dict, List, Optional, Union
 
 import torch
 import torch.nn.functional as F
@@ -8,6 +8,7 @@ from mmpretrain.models import BaseSelfSupervisor
 from mmpretrain.structures import DataSample
 
 from lgd_mm.registry import MODELS
+from ..heads.similarity import bank_logits, zero_shot_labels
 
 
 class BaseDistiller(BaseSelfSupervisor):
@@ -16,13 +17,19 @@ class BaseDistiller(BaseSelfSupervisor):
     Owns the parts all methods have in common, so that a method file holds
     only its logits, banks and losses:
 
-    * a frozen teacher (:class:`~lgd_mm.models.CLIPTeacher` or any module
-      returning normalised (B, D) embeddings), eval-locked and kept out of
-      checkpoints by the teacher itself;
-    * the student embedding ``z_S`` = L2-normalised projection of the
-      backbone's last feature map;
-    * one augmented view per image, shared by student and teacher (LGD §2);
-    * cross-rank gathering of teacher keys for bank/queue updates.
+    * a frozen teacher (:class:`~lgd_mm.models.CLIPTeacher`,
+      :class:`~lgd_mm.models.MMPretrainTeacher` or any module returning
+      normalised (B, D) embeddings), eval-locked and kept out of checkpoints
+      by the teacher itself;
+    * the student projection and its L2-normalised embedding ``z_S``;
+    * the views of a batch: one view shared by student and teacher (LGD §2)
+      unless a method sets :attr:`num_views`;
+    * cross-rank gathering of teacher keys for bank/queue updates;
+    * ``teacher_loss_weight``, the weight of the distillation losses against
+      the student's own (DWT, lgd_method.md §7), which
+      :class:`~lgd_mm.engine.LossWeightScheduleHook` can schedule;
+    * optional zero-shot prediction over a Textual Semantics Bank, so every
+      method with a CLIP teacher reports the same zero-shot metric as LGD.
 
     Args:
         backbone (dict): Student backbone, a stock mmpretrain backbone so
@@ -30,16 +37,30 @@ class BaseDistiller(BaseSelfSupervisor):
         neck (dict): Projection neck (GAP + MLP).
         head (dict): Method head computing the losses.
         teacher (dict): Teacher config, e.g. ``dict(type='CLIPTeacher')``.
+        text_bank (dict, optional): ``TextualSemanticsBank`` built from the
+            teacher's text tower for zero-shot evaluation (``predict``); it
+            takes no part in the baselines' training (LGD also trains
+            against it). Needs a CLIP teacher. Defaults to None.
+        teacher_loss_weight (float): Initial weight of the distillation
+            losses (every ``loss*`` key outside :attr:`student_loss_keys`).
+            Defaults to 1.0.
         data_preprocessor (dict, optional): Defaults to
             ``SelfSupDataPreprocessor``; set the CLIP mean/std in configs.
         init_cfg (dict, optional): Initialisation config of the student.
     """
+    #: Views per image a method consumes; see :meth:`views`.
+    num_views: int = 1
+    #: Loss keys of the student's own objective, which
+    #: ``teacher_loss_weight`` leaves alone (e.g. DisCo's contrastive term).
+    student_loss_keys: tuple = ()
 
     def __init__(self,
                  backbone: dict,
                  neck: dict,
                  head: dict,
                  teacher: dict,
+                 text_bank: Optional[dict] = None,
+                 teacher_loss_weight: float = 1.0,
                  data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[dict] = None):
         super().__init__(
@@ -49,6 +70,11 @@ class BaseDistiller(BaseSelfSupervisor):
             data_preprocessor=data_preprocessor,
             init_cfg=init_cfg)
         self.teacher = MODELS.build(teacher)
+        self.teacher_loss_weight = float(teacher_loss_weight)
+        self.text_bank = None
+        if text_bank is not None:
+            self.text_bank = MODELS.build(text_bank)
+            self.teacher.build_text_bank(self.text_bank)
 
     @staticmethod
     def single_view(inputs: Union[torch.Tensor, List[torch.Tensor]]):
@@ -61,15 +87,43 @@ class BaseDistiller(BaseSelfSupervisor):
             inputs = inputs[0]
         return inputs
 
+    def views(self, inputs: List[torch.Tensor]) -> List[torch.Tensor]:
+        """The :attr:`num_views` views of a batch, e.g. from ``MultiView``.
+
+        Raises:
+            ValueError: if the pipeline produced another number of views.
+        """
+        if self.num_views == 1:
+            return [self.single_view(inputs)]
+        count = len(inputs) if isinstance(inputs, (list, tuple)) else 1
+        if count != self.num_views:
+            raise ValueError(
+                f'{type(self).__name__} needs {self.num_views} views per '
+                f'image, got {count}; check the train pipeline')
+        return list(inputs)
+
+    def student_project(self, images: torch.Tensor) -> torch.Tensor:
+        """The student's projection before normalisation (B, D), fp32."""
+        return self.neck(self.backbone(images))[0].float()
+
     def student_embed(self, images: torch.Tensor) -> torch.Tensor:
         """L2-normalised student embeddings ``z_S`` (B, D)."""
-        z = self.neck(self.backbone(images))[0]
-        return F.normalize(z.float(), dim=1)
+        return F.normalize(self.student_project(images), dim=1)
 
     @torch.no_grad()
     def teacher_embed(self, images: torch.Tensor) -> torch.Tensor:
         """L2-normalised fp32 teacher embeddings ``z_T`` (B, D)."""
         return self.teacher(images)
+
+    def queue_info_nce(self, query: torch.Tensor,
+                       key: torch.Tensor) -> torch.Tensor:
+        """InfoNCE of ``query`` with the positive ``key`` and the entries of
+        ``self.queue`` as negatives, through ``self.head`` (a
+        ``ContrastiveHead``: temperature and cross-entropy). Logits are fp32
+        and the queue is snapshotted before its in-place update."""
+        pos = (query.float() * key.float()).sum(dim=1, keepdim=True)
+        neg = bank_logits(query, None, self.queue.bank, 1.0, False)
+        return self.head.loss(pos, neg)
 
     @staticmethod
     @torch.no_grad()
@@ -86,11 +140,49 @@ class BaseDistiller(BaseSelfSupervisor):
     def forward(self, inputs, data_samples=None, mode: str = 'tensor'):
         if mode == 'predict':
             return self.predict(inputs, data_samples)
+        if mode == 'loss':
+            return self.weigh_losses(self.loss(inputs, data_samples))
         return super().forward(inputs, data_samples, mode)
 
+    def weigh_losses(
+            self, losses: Dict[str, torch.Tensor]) -> Dict[str, torch.Tensor]:
+        """Scale the distillation losses by ``teacher_loss_weight``.
+
+        A weight of exactly 1 leaves the dict untouched (same tensors, same
+        graph), so methods without a schedule keep their numbers.
+        """
+        weight = self.teacher_loss_weight
+        if weight == 1.0:
+            return losses
+        scaled = dict(losses)
+        for key, value in losses.items():
+            if key.startswith('loss') and key not in self.student_loss_keys:
+                scaled[key] = value * weight
+        return scaled
+
     def predict(self, inputs, data_samples: Optional[List[DataSample]] = None):
-        raise NotImplementedError(
-            f'{type(self).__name__} has no predict mode')
+        """Zero-shot classification over the text bank by student and
+        teacher.
+
+        ``pred_score`` holds the student's cosine similarities to the TSB
+        columns (what the stock ``Accuracy`` metric reads); the teacher's
+        zero-shot label is stored as ``teacher_pred_label`` for
+        :class:`~lgd_mm.evaluation.ZeroShotAccuracy`.
+        """
+        if self.text_bank is None:
+            raise NotImplementedError(
+                f'{type(self).__name__} has no predict mode without a '
+                'text_bank (zero-shot needs a CLIP teacher)')
+        images = self.single_view(inputs)
+        tsb = self.text_bank.bank
+        scores = self.student_embed(images) @ tsb
+        t_labels = zero_shot_labels(self.teacher_embed(images), tsb)
+        if data_samples is None:
+            data_samples = [DataSample() for _ in range(images.size(0))]
+        for ds, score, t_label in zip(data_samples, scores, t_labels):
+            ds.set_pred_score(score).set_pred_label(score.argmax())
+            ds.set_field(t_label.view(1), 'teacher_pred_label')
+        return data_samples
 
     def checkpoint_meta(self) -> dict:
         """Primitives recorded in checkpoints (see the meta hook)."""
@@ -104,4 +196,6 @@ class BaseDistiller(BaseSelfSupervisor):
         if getattr(pre, '_enable_normalize', False):
             meta['mean'] = [round(float(v), 4) for v in pre.mean.flatten()]
             meta['std'] = [round(float(v), 4) for v in pre.std.flatten()]
+        if self.text_bank is not None:
+            meta.update(self.text_bank.meta)
         return meta

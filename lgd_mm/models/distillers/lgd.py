@@ -53,10 +53,9 @@ class LGD(BaseDistiller):
             neck=neck,
             head=head,
             teacher=teacher,
+            text_bank=text_bank,
             data_preprocessor=data_preprocessor,
             init_cfg=init_cfg)
-        self.text_bank = MODELS.build(text_bank)
-        self.teacher.build_text_bank(self.text_bank)
         self.visual_bank = VisualSemanticsBank(
             num_classes=self.text_bank.num_classes,
             embed_dim=self.text_bank.embed_dim,
@@ -79,27 +78,3 @@ class LGD(BaseDistiller):
             self.visual_bank.update(keys, zero_shot_labels(keys, tsb))
             losses['vsb_fill'] = self.visual_bank.fill_ratio()
         return losses
-
-    def predict(self, inputs, data_samples: Optional[List[DataSample]] = None):
-        """Zero-shot classification over the TSB by student and teacher.
-
-        ``pred_score`` holds the student's cosine similarities to the TSB
-        columns (what the stock ``Accuracy`` metric reads); the teacher's
-        zero-shot label is stored as ``teacher_pred_label`` for
-        :class:`~lgd_mm.evaluation.ZeroShotAccuracy`.
-        """
-        images = self.single_view(inputs)
-        tsb = self.text_bank.bank
-        scores = self.student_embed(images) @ tsb
-        t_labels = zero_shot_labels(self.teacher_embed(images), tsb)
-        if data_samples is None:
-            data_samples = [DataSample() for _ in range(images.size(0))]
-        for ds, score, t_label in zip(data_samples, scores, t_labels):
-            ds.set_pred_score(score).set_pred_label(score.argmax())
-            ds.set_field(t_label.view(1), 'teacher_pred_label')
-        return data_samples
-
-    def checkpoint_meta(self) -> dict:
-        meta = super().checkpoint_meta()
-        meta.update(self.text_bank.meta)
-        return meta

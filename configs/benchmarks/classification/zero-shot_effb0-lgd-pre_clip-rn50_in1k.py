@@ -1,0 +1,4 @@
+_base_ = [
+    './_base_/zero-shot_in1k.py',
+    '../../_base_/models/lgd_effb0.py',
+]

@@ -1,0 +1,5 @@
+_base_ = [
+    './_base_/zero-shot_caltech256.py',
+    '../../_base_/models/lgd_mbv2.py',
+]
+model = dict(text_bank=dict(vocab='caltech256'))

@@ -1,0 +1,13 @@
+# A random-init reference row (the floor): no weights on purpose; the
+# benchmark keeps the backbone's own initialisation. Leaves set student
+# and backbone.
+reference = dict(
+    algorithm='Random init',
+    pretrain_data=None,
+    pretrain_epochs=0,
+    source=None,
+    checkpoint=None,
+    prefix='backbone.',
+    # the distilled rows' normalisation, so only the weights differ
+    mean=[122.771, 116.746, 104.094],
+    std=[68.501, 66.632, 70.323])

@@ -1,0 +1,11 @@
+# Reference row: the stock mmpretrain EfficientNet-B0 (see README.md).
+_base_ = './_base_/supervised.py'
+
+reference = dict(
+    student='EfficientNet-B0',
+    backbone=dict(type='EfficientNet', arch='b0', out_indices=(6, )),
+    source='mmpretrain::efficientnet/efficientnet-b0_8xb32_in1k.py',
+    pretrain_epochs=None,  # converted from the TF release
+    # set to where you keep the stock checkpoint (nothing is downloaded)
+    checkpoint=('checkpoints/'
+                'efficientnet-b0_3rdparty_8xb32_in1k_20220119-a7e2a0b1.pth'))

@@ -1,0 +1,5 @@
+# The ResNet-18 recipe with the mbv2 student.
+_base_ = ['./seed_r18_clip-rn50_8xb256-amp-coslr-200e_in1k.py',
+          '../_base_/models/students/mbv2.py']
+model = dict(
+    backbone={{_base_.student_backbone}}, neck={{_base_.student_neck}})

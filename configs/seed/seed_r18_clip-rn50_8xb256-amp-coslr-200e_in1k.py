@@ -1,0 +1,6 @@
+_base_ = [
+    '../_base_/models/seed_r18.py',
+    '../_base_/datasets/imagenet_lgd.py',
+    '../_base_/schedules/lgd_sgd-coslr-200e.py',
+    '../_base_/default_runtime.py',
+]
