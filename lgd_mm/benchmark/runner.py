@@ -73,6 +73,9 @@ TASKS: Dict[str, dict] = {
     'coco_mask-rcnn_fpn_1x':
     _task('mmdet/mask-rcnn_{s}-ssl-pre_fpn_1x_coco.py', 'train', 'COCO',
           _COCO),
+    'coco_mask-rcnn_fpn-4conv1fc_1x':
+    _task('mmdet/mask-rcnn_{s}-ssl-pre_fpn-4conv1fc_1x_coco.py', 'train',
+          'COCO', _COCO),
     'coco_mask-rcnn_fpn-4conv1fc_ms-1x':
     _task('mmdet/mask-rcnn_{s}-ssl-pre_fpn-4conv1fc_ms-1x_coco.py', 'train',
           'COCO', _COCO),

@@ -1,16 +1,7 @@
-# The mmselfsup-style variant: SyncBN also in FPN and heads, a
-# Shared4Conv1FC box head and multi-scale training (short side 640-800).
-# A different protocol from "Mask R-CNN FPN 1x": never mix their columns.
-_base_ = './mask-rcnn_fpn_1x_coco.py'
-norm_cfg = dict(type='SyncBN', requires_grad=True)
-model = dict(
-    neck=dict(norm_cfg=norm_cfg),
-    roi_head=dict(
-        bbox_head=dict(
-            type='Shared4Conv1FCBBoxHead',
-            conv_out_channels=256,
-            norm_cfg=norm_cfg),
-        mask_head=dict(norm_cfg=norm_cfg)))
+# The mmselfsup-style variant: the 4conv1fc 1x model with multi-scale
+# training (short side 640-800). A different protocol from the single-scale
+# ones: never mix their columns.
+_base_ = './mask-rcnn_fpn-4conv1fc_1x_coco.py'
 train_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='LoadAnnotations', with_bbox=True, with_mask=True),
