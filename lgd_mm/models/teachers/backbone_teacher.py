@@ -4,12 +4,12 @@ from typing import Optional
 
 import torch
 import torch.nn.functional as F
-from mmengine.model import BaseModule
 from torch import nn
 
 from lgd_mm.registry import MODELS
 from lgd_mm.utils.checkpoint import safe_torch_load
 from .factory import module_fingerprint
+from .frozen import FrozenTeacher
 
 
 def _load_prefixed(module: nn.Module, state_dict: dict, prefix: str,
@@ -26,7 +26,7 @@ def _load_prefixed(module: nn.Module, state_dict: dict, prefix: str,
 
 
 @MODELS.register_module()
-class MMPretrainTeacher(BaseModule):
+class MMPretrainTeacher(FrozenTeacher):
     """Any mmpretrain backbone (+ neck) as a frozen teacher.
 
     For teacher ablations beyond CLIP, e.g. distillation from a weak teacher
@@ -76,26 +76,12 @@ class MMPretrainTeacher(BaseModule):
             _load_prefixed(model['backbone'], state, prefix, checkpoint)
             if neck is not None and len(model['neck'].state_dict()):
                 _load_prefixed(model['neck'], state, neck_prefix, checkpoint)
-        model.requires_grad_(False)
-        model.eval()
-        # Not registered as a submodule: see the class docstring.
-        object.__setattr__(self, 'model', model)
+        self.hold('model', model)
         arch = backbone.get('depth', backbone.get('arch', ''))
         self.model_name = f"{backbone['type']}{'-' if arch else ''}{arch}"
         self.pretrained = checkpoint
         self.embed_dim = int(
             self._features(torch.zeros(2, 3, probe_size, probe_size)).size(1))
-
-    def _apply(self, fn, recurse=True):
-        super()._apply(fn, recurse)
-        self.model._apply(fn)
-        return self
-
-    def train(self, mode: bool = True):
-        """The teacher always stays in eval mode (BN stats, dropout)."""
-        super().train(False)
-        self.model.eval()
-        return self
 
     @torch.no_grad()
     def _features(self, images: torch.Tensor) -> torch.Tensor:

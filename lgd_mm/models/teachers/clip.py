@@ -3,11 +3,11 @@ from typing import Optional
 
 import torch
 import torch.nn.functional as F
-from mmengine.model import BaseModule
 from torch import nn
 
 from lgd_mm.registry import MODELS
 from .factory import create_clip_model
+from .frozen import FrozenTeacher
 
 _DTYPES = dict(fp32=torch.float32, fp16=torch.float16, bf16=torch.bfloat16)
 # Text-side attributes of open_clip's CLIP; CustomTextCLIP keeps them in .text
@@ -16,14 +16,12 @@ _TEXT_ATTRS = ('transformer', 'token_embedding', 'positional_embedding',
 
 
 @MODELS.register_module()
-class CLIPTeacher(BaseModule):
+class CLIPTeacher(FrozenTeacher):
     """A frozen open_clip image encoder (LGD §1.1).
 
-    The open_clip model is held outside the module tree on purpose: it has no
-    parameters or buffers as far as ``state_dict``, the optimizer, DDP or
-    ``init_weights`` are concerned, so checkpoints hold only the student,
-    heads and banks and the CLIP weights are never re-initialised. Device
-    moves (``.to()``, ``.cuda()``) still reach it through :meth:`_apply`.
+    The open_clip model is held outside the module tree
+    (:class:`FrozenTeacher`): it is not state, never re-initialised and
+    always in eval mode.
 
     Args:
         model_name (str): open_clip architecture. ``'RN50-quickgelu'`` matches
@@ -62,13 +60,10 @@ class CLIPTeacher(BaseModule):
         self.channels_last = channels_last
         self.resize_input = resize_input
         clip, tokenizer = create_clip_model(model_name, pretrained, model_cfg)
-        clip.requires_grad_(False)
-        clip.eval()
         clip.to(self.dtype)
         if channels_last:
             clip.visual.to(memory_format=torch.channels_last)
-        # Not registered as a submodule: see the class docstring.
-        object.__setattr__(self, 'clip', clip)
+        self.hold('clip', clip)
         object.__setattr__(self, 'tokenizer', tokenizer)
         size = getattr(clip.visual, 'image_size', None)
         self.image_size = tuple(size) if isinstance(
@@ -85,17 +80,6 @@ class CLIPTeacher(BaseModule):
             raise ValueError(f'cannot tell the embedding size of '
                              f'{self.model_name}')
         return int(out)
-
-    def _apply(self, fn, recurse=True):
-        super()._apply(fn, recurse)
-        self.clip._apply(fn)
-        return self
-
-    def train(self, mode: bool = True):
-        """The teacher always stays in eval mode (BN stats, dropout)."""
-        super().train(False)
-        self.clip.eval()
-        return self
 
     @torch.no_grad()
     def forward(self, images: torch.Tensor) -> torch.Tensor:
