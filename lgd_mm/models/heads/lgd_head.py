@@ -2,15 +2,14 @@
 from typing import Dict, List, Optional, Union
 
 import torch
-from mmengine.model import BaseModule
 
 from lgd_mm.registry import MODELS
-from ..losses import soft_ce  # noqa: F401  (registers the default loss)
-from .similarity import bank_logits, zero_shot_labels
+from .seed_head import SEEDHead
+from .similarity import zero_shot_labels
 
 
 @MODELS.register_module()
-class LGDHead(BaseModule):
+class LGDHead(SEEDHead):
     """Turn (z_S, z_T, V, L) into LGD's two loss terms (lgd_method.md §1.4).
 
     - ``L_VIS``: student ``[z_S . z_T, z_S . V] / tau_s`` against
@@ -19,8 +18,9 @@ class LGDHead(BaseModule):
     - ``L_TEX``: student ``z_S . L / tau_s`` against
       ``softmax(z_T . L / tau_t)`` (C entries).
 
-    Logits and softmax are fp32 even under AMP; the teacher embeddings and
-    both banks are detached.
+    Each term is :meth:`SEEDHead.bank_loss` (LGD's visual branch is SEED
+    with the queue replaced by V). Logits and softmax are fp32 even under
+    AMP; the teacher embeddings and both banks are detached.
 
     Args:
         loss (dict): Config of the soft-target loss.
@@ -47,24 +47,18 @@ class LGDHead(BaseModule):
                  tex_weight: float = 0.5,
                  use_self_positive: bool = True,
                  init_cfg: Optional[Union[dict, List[dict]]] = None) -> None:
-        super().__init__(init_cfg=init_cfg)
         if not isinstance(use_self_positive, bool):
             raise TypeError('use_self_positive must be a bool, got '
                             f'{use_self_positive!r}')
-        numbers = dict(
-            student_temp=student_temp,
-            teacher_temp=teacher_temp,
-            vis_weight=vis_weight,
-            tex_weight=tex_weight)
-        for name, value in numbers.items():
+        for name, value in dict(
+                vis_weight=vis_weight, tex_weight=tex_weight).items():
             if isinstance(value, bool) or not isinstance(value, (int, float)):
                 raise TypeError(f'{name} must be a number, got {value!r}')
-        if student_temp <= 0 or teacher_temp <= 0:
-            raise ValueError('temperatures must be positive, got '
-                             f'{student_temp} and {teacher_temp}')
-        self.loss_module = MODELS.build(loss)
-        self.student_temp = float(student_temp)
-        self.teacher_temp = float(teacher_temp)
+        super().__init__(
+            loss=loss,
+            student_temp=student_temp,
+            teacher_temp=teacher_temp,
+            init_cfg=init_cfg)
         self.vis_weight = float(vis_weight)
         self.tex_weight = float(tex_weight)
         self.use_self_positive = use_self_positive
@@ -96,20 +90,9 @@ class LGDHead(BaseModule):
             assert bank.dim() == 2 and bank.size(0) == dim, \
                 f'{name} must be (D={dim}, C), got {tuple(bank.shape)}'
         z_t = z_t.detach()
-
-        with torch.no_grad():
-            vis_target = bank_logits(z_t, z_t, visual_bank, self.teacher_temp,
-                                     self.use_self_positive).softmax(dim=1)
-            tex_target = bank_logits(
-                z_t, None, text_bank, self.teacher_temp,
-                self_positive=False).softmax(dim=1)
-        vis_logits = bank_logits(z_s, z_t, visual_bank, self.student_temp,
-                                 self.use_self_positive)
-        tex_logits = bank_logits(
-            z_s, None, text_bank, self.student_temp, self_positive=False)
-
-        loss_vis = self.loss_module(vis_logits, vis_target)
-        loss_tex = self.loss_module(tex_logits, tex_target)
+        loss_vis = self.bank_loss(z_s, z_t, visual_bank,
+                                  self.use_self_positive)
+        loss_tex = self.bank_loss(z_s, z_t, text_bank, self_positive=False)
         return dict(
             loss_vis=self.vis_weight * loss_vis,
             loss_tex=self.tex_weight * loss_tex)

@@ -37,12 +37,35 @@ class SEEDHead(BaseModule):
                  teacher_temp: float = 0.01,
                  init_cfg: Optional[Union[dict, List[dict]]] = None) -> None:
         super().__init__(init_cfg=init_cfg)
+        for name, value in dict(
+                student_temp=student_temp, teacher_temp=teacher_temp).items():
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise TypeError(f'{name} must be a number, got {value!r}')
         if not student_temp > 0 or not teacher_temp > 0:
             raise ValueError('temperatures must be positive, got '
                              f'{student_temp} and {teacher_temp}')
         self.loss_module = MODELS.build(loss)
         self.student_temp = float(student_temp)
         self.teacher_temp = float(teacher_temp)
+
+    def bank_loss(self,
+                  z_s: torch.Tensor,
+                  z_t: torch.Tensor,
+                  bank: torch.Tensor,
+                  self_positive: bool = True) -> torch.Tensor:
+        """Soft CE of the student's bank logits against the teacher's.
+
+        ``softmax([z_T . z_T, z_T . bank] / tau_t)`` is the target of
+        ``[z_S . z_T, z_S . bank] / tau_s``; without ``self_positive`` the
+        first entry is dropped on both sides. Shared by SEED (queue) and
+        LGD (visual and text banks).
+        """
+        with torch.no_grad():
+            target = bank_logits(z_t, z_t, bank, self.teacher_temp,
+                                 self_positive).softmax(dim=1)
+        logits = bank_logits(z_s, z_t, bank, self.student_temp,
+                             self_positive)
+        return self.loss_module(logits, target)
 
     def loss(self, z_s: torch.Tensor, z_t: torch.Tensor,
              queue: torch.Tensor) -> torch.Tensor:
@@ -58,11 +81,7 @@ class SEEDHead(BaseModule):
         Returns:
             torch.Tensor: fp32 scalar loss.
         """
-        with torch.no_grad():
-            target = bank_logits(z_t, z_t, queue,
-                                 self.teacher_temp).softmax(dim=1)
-        logits = bank_logits(z_s, z_t, queue, self.student_temp)
-        return self.loss_module(logits, target)
+        return self.bank_loss(z_s, z_t, queue)
 
     def extra_repr(self) -> str:
         return (f'student_temp={self.student_temp}, '
