@@ -29,10 +29,13 @@ import time
 from mmengine.config import Config, DictAction
 
 import lgd_mm  # noqa: F401  (safe checkpoint loading)
-from lgd_mm.benchmark.extract import EXPORT_FORMAT, extract_backbone
+from lgd_mm.benchmark.extract import (EXPORT_FORMAT, extract_backbone,
+                                      save_payload)
+from lgd_mm.benchmark.reference import export_reference, is_reference_config
 from lgd_mm.benchmark.runner import (SUITES, TASKS, backbone_complexity,
                                      head_options, make_record, prepare_config,
                                      resolve_tasks, run_task)
+from lgd_mm.datasets.coco_check import check_config_coco
 
 
 def parse_args(argv=None):
@@ -40,7 +43,9 @@ def parse_args(argv=None):
     parser.add_argument(
         'checkpoint',
         help='pre-training checkpoint (lgd_mm/mmengine, official LGD, '
-        'torchvision) or a file from tools/extract_backbone.py')
+        'torchvision), a file from tools/extract_backbone.py, or a '
+        'reference config (configs/reference/*.py: random init / '
+        'supervised rows)')
     parser.add_argument(
         '--tasks', nargs='+', default=[], help=f'task ids: {", ".join(TASKS)}')
     parser.add_argument(
@@ -72,6 +77,10 @@ def parse_args(argv=None):
         default=1,
         help='processes for pytorch/slurm launches')
     parser.add_argument('--partition', help='slurm partition')
+    parser.add_argument(
+        '--pretrain',
+        help='pre-training label of the leaderboard row, e.g. '
+        '"IN-1k 200e" (default: from the checkpoint)')
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument(
         '--input-shape',
@@ -110,6 +119,14 @@ def export(args, work_dir, keep_head, cache):
     return cache[keep_head]
 
 
+def pretrain_label(meta: dict):
+    """Leaderboard pre-training label recorded in (or implied by) a
+    backbone export: its ``pretrain`` entry, else ``<epoch>e``."""
+    if meta.get('pretrain'):
+        return meta['pretrain']
+    return f'{meta["epoch"]}e' if meta.get('epoch') else None
+
+
 def overrides(args) -> list:
     """``--override`` files, then ``--cfg-options``, applied in order (one
     by one, so ``_delete_`` in a file still replaces task settings)."""
@@ -145,6 +162,11 @@ def run_one(args, task, student, method, work_dir, exports, options):
         f'[benchmark] {task} ({student}, {method}) -> {cfg.work_dir}',
         flush=True)
     start = time.time()
+    # COCO boxes outside images / mismatched masks: fail now, not after
+    # training with silently wrong numbers
+    check_config_coco(
+        cfg, ('test_dataloader', ) if spec['kind'] == 'test' else
+        ('train_dataloader', 'val_dataloader'))
     raw = run_task(cfg, spec['kind'], args.launcher, args.gpus, args.partition,
                    f'bench_{task}')
     return make_record(
@@ -157,6 +179,7 @@ def run_one(args, task, student, method, work_dir, exports, options):
         gpus=args.gpus if args.launcher != 'none' else 1,
         complexity=backbone_complexity(cfg, shape),
         extra=dict(
+            pretrain=args.pretrain or pretrain_label(payload['meta']),
             checkpoint=osp.abspath(args.checkpoint),
             launcher=args.launcher,
             seconds=round(time.time() - start, 1),
@@ -169,8 +192,12 @@ def main(argv=None):
     args = parse_args(argv)
     tasks = resolve_tasks(args.tasks, args.suite)
     options = overrides(args)
+    reference = is_reference_config(args.checkpoint)
     # student and method decide the work dir, so read them first
-    base = extract_backbone(args.checkpoint, None, method=args.method)['meta']
+    payload = export_reference(args.checkpoint, seed=args.seed) \
+        if reference else extract_backbone(args.checkpoint, None,
+                                           method=args.method)
+    base = payload['meta']
     student = args.student or base.get('arch')
     if student is None:
         raise SystemExit('cannot tell the student from the weights; pass '
@@ -178,6 +205,10 @@ def main(argv=None):
     method = args.method or base.get('algorithm') or 'unknown'
     work_dir = args.work_dir or osp.join('work_dirs', 'benchmark',
                                          f'{method}_{student}')
+    if reference:
+        # the row's weights as a file, benchmarked like any export
+        args.checkpoint = osp.join(work_dir, 'pretrained', 'reference.pth')
+        save_payload(payload, args.checkpoint)
     out_dir = args.out_dir or osp.join(work_dir, 'records')
     exports, written = {}, []
     for task in tasks:

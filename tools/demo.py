@@ -1,33 +1,86 @@
 """Offline demo on the embedded ToyWorld default (CPU, no downloads).
 
-Stages (each logs its time; everything lands in one work dir):
+The whole benchmark pipeline, on generated data, through the same code and
+configs as the real ImageNet / COCO / ADE20K runs:
+
   1. generate ToyWorld (seeded; reused when already there),
-  2. train the toy CLIP teacher on ToyWorld captions (cached per data/seed),
-  3. LGD pre-training of a ResNet-18 student through tools/train.py's code
-     path (mmengine Runner, the configs/lgd recipe scaled by values),
-  4. zero-shot top-1 of the student (and the teacher) over the ToyWorld
-     text bank.
+  2. train the toy CLIP teacher on ToyWorld captions (cached),
+  3. pre-train the same student (ResNet-18 at half width) with LGD, SEED,
+     BINGO, DisCo and KD, plus a supervised row (configs/toyworld/, each an
+     mmengine Runner as tools/train.py builds it); random init is the floor,
+4. transfer every row with tools/benchmark.py: Mask R-CNN (box + mask AP),
+     Semantic FPN (mIoU), linear probe, kNN and zero-shot (rows distilled
+     into the teacher's space), i.e. the stock configs of
+     configs/benchmarks with the ToyWorld fragments and --cfg-options,
+  5. write the leaderboard (tools/leaderboard.py: md, csv, png).
+
+Everything lands in one work dir (default work_dirs/demo): data/, teachers/,
+pretrain/<row>/ (logs, checkpoints), bench/<row>/ (runs and JSON records),
+leaderboard/, demo_result.json (metrics and the time of every stage) and
+demo.log (all runner output; the console shows one line per step, each
+with the equivalent command line, unless --verbose).
 
     python tools/demo.py [--work-dir work_dirs/demo] [--preset default|ci]
-
-The baselines, transfer tasks and the leaderboard join the demo as the
-offline-default issue proceeds.
+                         [--methods LGD SEED ...] [--epochs N] [--verbose]
 """
 import argparse
+import contextlib
+import importlib.util
 import json
+import os
 import os.path as osp
+import shlex
+import sys
 import time
 
-from mmengine.config import Config
-
-import lgd_mm  # noqa: F401
-from lgd_mm.datasets.toyworld import generate_toyworld
-from lgd_mm.models.teachers.toy_clip import get_toy_teacher
-from lgd_mm.utils.cli import build_runner
-
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-LGD_CFG = osp.join(ROOT,
-                   'configs/toyworld/lgd_r18_toy-clip_1xb32-coslr-4e_toyworld.py')
+sys.path.insert(0, ROOT)
+
+from mmengine.config import Config  # noqa: E402
+
+import lgd_mm  # noqa: E402,F401
+from lgd_mm.benchmark.leaderboard import make_leaderboard  # noqa: E402
+from lgd_mm.datasets.toyworld import generate_toyworld  # noqa: E402
+from lgd_mm.models.teachers.toy_clip import get_toy_teacher  # noqa: E402
+from lgd_mm.utils.cli import build_runner  # noqa: E402
+
+CFG = osp.join(ROOT, 'configs', 'toyworld')
+STUDENT_CFG = osp.join(CFG, '_base_', 'toyworld_student.py')
+_TAIL = 'r18-half_toy-clip_1xb32-coslr-4e_toyworld.py'
+#: Row label -> (pre-training config, whether it is distilled into the
+#: teacher's space, i.e. gets a zero-shot column). ``None``: the reference
+#: config is handed to tools/benchmark.py as is (no pre-training).
+ROWS = {
+    'LGD': (f'lgd_{_TAIL}', True),
+    'SEED': (f'seed_{_TAIL}', True),
+    'BINGO': (f'bingo_{_TAIL}', True),
+    'DisCo': (f'disco_{_TAIL}', True),
+    'KD': (f'kd_{_TAIL}', True),
+    'Supervised': ('supervised_r18-half_1xb32-coslr-4e_toyworld.py', False),
+    'Random init': (None, False),
+}
+RANDOM_CFG = osp.join(CFG, 'random_r18-half_toyworld.py')
+TRANSFER_TASKS = ('toyworld_mask-rcnn_fpn', 'toyworld_fpn', 'toyworld_linear',
+                  'toyworld_knn')
+ZERO_SHOT_TASK = 'toyworld_zero_shot'
+# --preset ci: the same tasks on a few iterations (CI-sized), data loaded
+# in the main process (worker start-up would cost more than the loading)
+CI_LOADERS = {
+    'toyworld_knn': ('test_dataloader', 'test_cfg.memory_dataloader'),
+    'toyworld_zero_shot': ('test_dataloader', ),
+}
+TRAIN_LOADERS = ('train_dataloader', 'val_dataloader', 'test_dataloader')
+_CI_SUBSET = [
+    'train_dataloader.dataset.indices=8', 'val_dataloader.dataset.indices=4',
+    'test_dataloader.dataset.indices=4'
+]
+CI_TRANSFER = {
+    'toyworld_mask-rcnn_fpn': _CI_SUBSET,
+    'toyworld_fpn':
+    ['train_cfg.max_iters=4', 'train_cfg.val_interval=4'] + _CI_SUBSET,
+    'toyworld_linear': ['train_cfg.max_epochs=1',
+                        'train_cfg.val_interval=1'],
+}
 
 
 def parse_args():
@@ -35,61 +88,248 @@ def parse_args():
     parser.add_argument('--work-dir', default='work_dirs/demo')
     parser.add_argument(
         '--preset', default='default', choices=['default', 'ci'],
-        help='ToyWorld size; ci is the small one the tests use')
+        help='ToyWorld size and transfer length; ci is the small one the '
+        'tests use')
+    parser.add_argument(
+        '--methods', nargs='+', default=list(ROWS), choices=list(ROWS),
+        metavar='ROW', help=f'rows to run (default: all of {list(ROWS)})')
     parser.add_argument('--epochs', type=int, default=None,
-                        help='override the pre-training epochs')
-    return parser.parse_args()
+                        help='override the pre-training epochs (4; at '
+                        'least 2: one warm-up epoch, then cosine)')
+    parser.add_argument('--verbose', action='store_true',
+                        help='runner output on the console, not demo.log')
+    args = parser.parse_args()
+    if args.epochs is not None and args.epochs < 2:
+        parser.error(f'--epochs must be >= 2 (one warm-up epoch, then '
+                     f'cosine), got {args.epochs}')
+    return args
+
+
+class Console:
+    """Progress lines on the terminal (and in demo.log) while the runners'
+    output goes to demo.log only."""
+
+    def __init__(self):
+        self.terminal = sys.stdout
+        self.log = None
+
+    def say(self, msg: str) -> None:
+        self.terminal.write(msg + '\n')
+        self.terminal.flush()
+        if self.log is not None and self.log is not self.terminal:
+            self.log.write(msg + '\n')
+            self.log.flush()
+
+
+CONSOLE = Console()
+say = CONSOLE.say
 
 
 def stage(name):
-    print(f'\n=== [demo] {name}', flush=True)
+    say(f'\n=== [demo] {name}')
     return time.time()
 
 
-def main():
-    args = parse_args()
-    work_dir = osp.abspath(args.work_dir)
-    times = {}
+def _load_benchmark_tool():
+    spec = importlib.util.spec_from_file_location(
+        'lgd_mm_benchmark_tool', osp.join(ROOT, 'tools', 'benchmark.py'))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
-    t0 = stage('1/4 ToyWorld data')
+
+def width_options(task: str) -> list:
+    """``--cfg-options`` that give a stock r18 transfer config the demo
+    student's widths (toyworld_student.py)."""
+    student = Config.fromfile(STUDENT_CFG)
+    top = student.student_channels
+    stages = [top // 8, top // 4, top // 2, top]
+    opts = [
+        f'model.backbone.stem_channels={student.student.stem_channels}',
+        f'model.backbone.base_channels={student.student.base_channels}'
+    ]
+    if task in ('toyworld_mask-rcnn_fpn', 'toyworld_retinanet_fpn',
+                'toyworld_fpn'):
+        opts.append(f'model.neck.in_channels={stages}'.replace(' ', ''))
+    elif task == 'toyworld_upernet':
+        opts += [
+            f'model.decode_head.in_channels={stages}'.replace(' ', ''),
+            f'model.auxiliary_head.in_channels={stages[2]}'
+        ]
+    elif task == 'toyworld_linear':
+        opts.append(f'model.head.in_channels={top}')
+    return opts
+
+
+def in_process_loading(loaders) -> dict:
+    """Options that load data in the main process."""
+    return {
+        f'{loader}.{key}': value
+        for loader in loaders
+        for key, value in (('num_workers', 0), ('persistent_workers', False))
+    }
+
+
+def pretrain(row, cfg_name, work_dir, teacher_ckpt, epochs, preset):
+    """Pre-train one row through an mmengine Runner; returns the last
+    checkpoint and the run's zero-shot / accuracy metrics."""
+    cfg = Config.fromfile(osp.join(CFG, cfg_name))
+    if 'teacher' in cfg.model:
+        cfg.model.teacher.pretrained = teacher_ckpt
+    cfg.work_dir = work_dir
+    if epochs:
+        cfg.train_cfg.max_epochs = epochs
+        cfg.train_cfg.val_interval = epochs
+        cfg.param_scheduler[-1].total_epochs = epochs
+        cfg.default_hooks.checkpoint.interval = epochs
+    if preset == 'ci':
+        cfg.merge_from_dict(
+            in_process_loading(('train_dataloader', 'val_dataloader')))
+    say(f'[demo] {row}: python tools/train.py configs/toyworld/{cfg_name} '
+          f'--work-dir {work_dir} --cfg-options '
+          f'model.teacher.pretrained={teacher_ckpt}')
+    runner = build_runner(cfg)
+    runner.train()
+    ckpt = osp.join(work_dir, f'epoch_{cfg.train_cfg.max_epochs}.pth')
+    if not osp.isfile(ckpt):
+        raise FileNotFoundError(f'{row}: no checkpoint {ckpt} after training')
+    # the final validation (zero-shot for distillers, accuracy for the
+    # supervised row), as the logger hook recorded it
+    metrics = {
+        k[len('val/'):]: round(float(v.current()), 2)
+        for k, v in runner.message_hub.log_scalars.items()
+        if k.startswith('val/')
+    }
+    return ckpt, metrics
+
+
+def transfer(tool, row, ckpt, tasks, bench_dir, preset, pretrain_label):
+    """tools/benchmark.py for one row, one call per task (each task needs its
+    own width options); returns the record paths."""
+    written = []
+    for task in tasks:
+        argv = [
+            ckpt, '--tasks', task, '--method', row, '--student', 'r18',
+            '--pretrain', pretrain_label, '--work-dir', bench_dir
+        ]
+        options = width_options(task)
+        if preset == 'ci':
+            options += CI_TRANSFER.get(task, []) + [
+                f'{k}={v}' for k, v in in_process_loading(
+                    CI_LOADERS.get(task, TRAIN_LOADERS)).items()
+            ]
+        argv += ['--cfg-options'] + options
+        say('[demo] python tools/benchmark.py ' + shlex.join(argv))
+        start = time.time()
+        written += tool.main(argv)
+        say(f'[demo] {row} / {task}: {time.time() - start:.1f} s')
+    return written
+
+
+def run(args, work_dir):
+    times, rows = {}, {}
+    start_all = time.time()
+
+    t0 = stage('1/5 ToyWorld data')
     data_root = osp.join(work_dir, 'data', 'toyworld')
     summary = generate_toyworld(data_root, seed=0, preset=args.preset)
+    # every ToyWorld config reads its data from here
+    os.environ['TOYWORLD_ROOT'] = data_root
     times['data'] = time.time() - t0
 
-    t0 = stage('2/4 toy CLIP teacher')
+    t0 = stage('2/5 toy CLIP teacher')
     teacher_ckpt = get_toy_teacher(data_root, osp.join(work_dir, 'teachers'))
     times['teacher'] = time.time() - t0
 
-    t0 = stage('3/4 LGD pre-training (ResNet-18 student)')
-    cfg = Config.fromfile(LGD_CFG)
-    cfg.model.teacher.pretrained = teacher_ckpt
-    cfg.work_dir = osp.join(work_dir, 'lgd_r18')
-    cfg.model.text_bank.vocab = osp.join(data_root, 'classnames.txt')
-    cfg.model.text_bank.cache_dir = osp.join(work_dir, 'text_banks')
-    for loader in (cfg.train_dataloader, cfg.val_dataloader):
-        loader.dataset.data_root = osp.join(data_root, 'cls')
-    if args.epochs:
-        cfg.train_cfg.max_epochs = args.epochs
-        cfg.param_scheduler[-1].total_epochs = args.epochs
-    runner = build_runner(cfg)
-    runner.train()
+    epochs = args.epochs or Config.fromfile(
+        osp.join(CFG, '_base_', 'toyworld_recipe.py')).epochs
+    pretrain_label = f'ToyWorld {epochs}e'
+    t0 = stage('3/5 pre-training ({})'.format(', '.join(
+        r for r in args.methods if ROWS[r][0])))
+    for row in args.methods:
+        cfg_name, _ = ROWS[row]
+        if cfg_name is None:
+            continue
+        start = time.time()
+        ckpt, metrics = pretrain(
+            row, cfg_name,
+            osp.join(work_dir, 'pretrain', row.lower().replace(' ', '_')),
+            teacher_ckpt, args.epochs, args.preset)
+        rows[row] = dict(checkpoint=ckpt, pretrain_metrics=metrics,
+                         pretrain_seconds=round(time.time() - start, 1))
+        say(f'[demo] {row} pre-trained in {time.time() - start:.1f} s: '
+            f'{json.dumps(metrics)}')
     times['pretrain'] = time.time() - t0
 
-    t0 = stage('4/4 zero-shot evaluation')
-    metrics = runner.val()
-    times['zero_shot'] = time.time() - t0
+    t0 = stage('4/5 transfer (tools/benchmark.py)')
+    tool = _load_benchmark_tool()
+    bench_root = osp.join(work_dir, 'bench')
+    for row in args.methods:
+        cfg_name, zero_shot = ROWS[row]
+        start = time.time()
+        ckpt = rows[row]['checkpoint'] if cfg_name else RANDOM_CFG
+        tasks = list(TRANSFER_TASKS) + ([ZERO_SHOT_TASK] if zero_shot else [])
+        label = pretrain_label if cfg_name else '-'
+        records = transfer(tool, row, ckpt, tasks,
+                           osp.join(bench_root,
+                                    row.lower().replace(' ', '_')),
+                           args.preset, label)
+        rows.setdefault(row, {}).update(
+            records=records, transfer_seconds=round(time.time() - start, 1))
+    times['transfer'] = time.time() - t0
+
+    t0 = stage('5/5 leaderboard (tools/leaderboard.py)')
+    board_dir = osp.join(work_dir, 'leaderboard')
+    say(f'[demo] python tools/leaderboard.py {bench_root} --out '
+        f'{board_dir}')
+    board = make_leaderboard([bench_root], board_dir,
+                             title='ToyWorld demo (ResNet-18 at half width, '
+                             f'toy CLIP teacher, {summary.get("preset")} '
+                             'preset)')
+    times['leaderboard'] = time.time() - t0
+    times['total'] = time.time() - start_all
 
     result = dict(
         toyworld=dict(
             preset=summary.get('preset'), classes=len(summary['classes'])),
         teacher=teacher_ckpt,
-        metrics=metrics,
+        rows=rows,
+        leaderboard={k: board[k]
+                     for k in ('md', 'csv', 'png', 'plotted')},
         seconds={k: round(v, 1)
                  for k, v in times.items()})
     with open(osp.join(work_dir, 'demo_result.json'), 'w') as f:
         json.dump(result, f, indent=2)
-    print('\n=== [demo] done')
-    print(json.dumps(result, indent=2))
+    say('\n=== [demo] done: ' + ', '.join(
+        f'{k} {v:.0f} s' for k, v in times.items()))
+    with open(board['md'], encoding='utf-8') as f:
+        say(f.read())
+    say(f'leaderboard: {board["md"]}, {board["csv"]}, {board["png"]}')
+
+
+def main():
+    args = parse_args()
+    work_dir = osp.abspath(args.work_dir)
+    os.makedirs(work_dir, exist_ok=True)
+    log_path = osp.join(work_dir, 'demo.log')
+    if args.verbose:
+        run(args, work_dir)
+        return
+    # the runners' loggers bind sys.stdout when built: keep the file open
+    # for the whole process
+    CONSOLE.log = open(log_path, 'a', buffering=1, encoding='utf-8')
+    say(f'[demo] runner output: {log_path}')
+    try:
+        with contextlib.redirect_stdout(CONSOLE.log), \
+                contextlib.redirect_stderr(CONSOLE.log):
+            run(args, work_dir)
+    except BaseException:
+        CONSOLE.log.flush()
+        with open(log_path, encoding='utf-8') as f:
+            tail = f.readlines()[-40:]
+        CONSOLE.terminal.write(''.join(tail))
+        say(f'[demo] failed; the full output is in {log_path}')
+        raise
 
 
 if __name__ == '__main__':

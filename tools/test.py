@@ -7,6 +7,7 @@ Example::
 import argparse
 
 import lgd_mm  # noqa: F401  (safe checkpoint loading)
+from lgd_mm.datasets.data_root_check import check_data_roots
 from lgd_mm.utils.cli import add_common_args, build_runner, load_config
 
 
@@ -36,6 +37,7 @@ def main():
             cfg.test_evaluator, dict) else list(cfg.test_evaluator)
         cfg.test_evaluator.append(
             dict(type='DumpResults', out_file_path=args.out))
+    check_data_roots(cfg, ('test_dataloader', ))
     runner = build_runner(cfg)
     metrics = runner.test()
     if args.out and args.out_item == 'metrics':

@@ -8,6 +8,8 @@ Example::
 import argparse
 
 import lgd_mm  # noqa: F401  (safe checkpoint loading)
+from lgd_mm.datasets.data_root_check import check_data_roots
+from lgd_mm.engine.runner import find_resumable_checkpoint
 from lgd_mm.utils.cli import add_common_args, build_runner, load_config
 
 
@@ -51,7 +53,9 @@ def merge_train_args(cfg, args):
         cfg.optim_wrapper = amp_optim_wrapper_cfg(cfg.optim_wrapper)
     if args.resume == 'auto':
         cfg.resume = True
-        cfg.load_from = None
+        # the newest complete checkpoint: a run killed while saving leaves
+        # a truncated file (None: mmengine starts from scratch)
+        cfg.load_from = find_resumable_checkpoint(cfg.work_dir)
     elif args.resume is not None:
         cfg.resume = True
         cfg.load_from = args.resume
@@ -74,6 +78,7 @@ def merge_train_args(cfg, args):
 def main():
     args = parse_args()
     cfg = merge_train_args(load_config(args), args)
+    check_data_roots(cfg, ('train_dataloader', 'val_dataloader'))
     runner = build_runner(cfg)
     runner.train()
 

@@ -10,8 +10,19 @@ default_hooks = dict(
     sampler_seed=dict(type='DistSamplerSeedHook'),
     visualization=dict(type='VisualizationHook', enable=False),
 )
-# Records algorithm/teacher/student/normalisation/vocabulary in checkpoints.
-custom_hooks = [dict(type='CheckpointMetaHook')]
+custom_hooks = [
+    # Records algorithm/teacher/student/normalisation/vocabulary in
+    # checkpoints (and refuses to resume under another one).
+    dict(type='CheckpointMetaHook'),
+    # RNG states + data position in checkpoints: --resume continues a killed
+    # run exactly (mid-epoch with default_hooks.checkpoint.by_epoch=False).
+    dict(type='ExactResumeHook'),
+    # A NaN/Inf loss or bank stops the run after saving the state before the
+    # bad step (action='skip' skips such steps instead).
+    dict(type='NonFiniteGuardHook'),
+    # Empty splits, class counts vs vocabulary/head, queue vs global batch.
+    dict(type='DataCheckHook'),
+]
 
 env_cfg = dict(
     cudnn_benchmark=True,

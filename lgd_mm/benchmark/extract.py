@@ -21,19 +21,19 @@ The torchvision layouts are renamed to mmpretrain's ``ResNet`` (same names,
 ``layerL.B`` / ``conv2``).
 """
 import functools
-import os
 import os.path as osp
 from collections import OrderedDict
 from typing import Dict, Optional, Tuple
 
 import torch
 
+from lgd_mm.utils.fileio import atomic_torch_save
 from lgd_mm.utils.load_check import read_checkpoint
 
 __all__ = [
     'STUDENTS', 'EXPORT_FORMAT', 'CLIP_NORM', 'IMAGENET_NORM',
     'torchvision_mobilenet_v2_to_mmpretrain', 'detect_layout', 'infer_student',
-    'convert_state', 'extract_backbone'
+    'convert_state', 'extract_backbone', 'save_payload'
 ]
 
 EXPORT_FORMAT = 'lgd_mm.backbone.v1'
@@ -275,8 +275,10 @@ def extract_backbone(src: str,
         format=EXPORT_FORMAT, arch=infer_student(weights), keep_head=keep_head)
     payload = dict(state_dict=weights, meta=_primitive(info))
     if out:
-        os.makedirs(osp.dirname(osp.abspath(out)), exist_ok=True)
-        tmp = out + '.tmp'
-        torch.save(payload, tmp)
-        os.replace(tmp, out)
+        save_payload(payload, out)
     return payload
+
+
+def save_payload(payload: dict, out: str) -> None:
+    """Write a backbone export atomically (temporary file, then rename)."""
+    atomic_torch_save(payload, out)

@@ -28,13 +28,13 @@ metafiles) and checkpoint paths by their file name.
 """
 import csv
 import math
-import os
 import os.path as osp
 import re
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Dict, Iterable, List, Optional, Sequence
 
+from lgd_mm.utils.fileio import atomic_write, atomic_write_text
 from .records import METRIC_NAMES, BenchmarkRecord, find_records
 from .reported import STUDENT_IDS, reported_records
 from .runner import TASKS
@@ -253,14 +253,13 @@ def write_markdown(board: Leaderboard,
     if refs:
         lines += ['', 'References:', '']
         lines += [f'{i}. {ref}' for i, ref in enumerate(refs, 1)]
-    _write_text(path, '\n'.join(lines) + '\n')
+    atomic_write_text(path, '\n'.join(lines) + '\n')
     return path
 
 
 def write_csv(board: Leaderboard, path: str) -> str:
     """Write the table as CSV (blank cells for missing results)."""
-    os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
-    with open(path, 'w', encoding='utf-8', newline='') as f:
+    with atomic_write(path, 'w', newline='') as f:
         writer = csv.writer(f)
         writer.writerow(_header() + [c.header
                                      for c in board.columns] + ['reference'])
@@ -269,12 +268,6 @@ def write_csv(board: Leaderboard, path: str) -> str:
                 _row_cells(row) + [_fmt(row.value(c)) for c in board.columns] +
                 ['; '.join(row.references)])
     return path
-
-
-def _write_text(path: str, text: str) -> None:
-    os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
-    with open(path, 'w', encoding='utf-8') as f:
-        f.write(text)
 
 
 def _points(board: Leaderboard, col: Column, x: str) -> list:
@@ -408,8 +401,8 @@ def plot_leaderboard(board: Leaderboard,
         pad = 0.15 * (max(xs) - min(xs) or max(xs) or 1.)
         ax.set_xlim(min(xs) - pad, max(xs) + 2 * pad)
     fig.tight_layout()
-    os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
-    fig.savefig(path)
+    with atomic_write(path, 'wb') as f:
+        fig.savefig(f, format=osp.splitext(path)[1][1:] or 'png')
     plt.close(fig)
     return col
 

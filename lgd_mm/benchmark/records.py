@@ -27,10 +27,11 @@ Schema ``lgd_mm.benchmark.v1`` (keys of :class:`BenchmarkRecord`):
 import glob
 import json
 import math
-import os
 import os.path as osp
 from dataclasses import asdict, dataclass, field
 from typing import Dict, Iterable, List, Optional
+
+from lgd_mm.utils.fileio import atomic_json_dump
 
 SCHEMA = 'lgd_mm.benchmark.v1'
 #: Canonical metric names (values in percent).
@@ -95,11 +96,9 @@ class BenchmarkRecord:
 
     def dump(self, out_dir: str) -> str:
         """Write the record into ``out_dir``; returns the file path."""
-        os.makedirs(out_dir, exist_ok=True)
         path = osp.join(out_dir, self.file_name())
-        with open(path, 'w', encoding='utf-8') as f:
-            json.dump(asdict(self), f, indent=2, sort_keys=True)
-        return path
+        # atomic: a crash never leaves a truncated record for the board
+        return atomic_json_dump(asdict(self), path, indent=2, sort_keys=True)
 
     @classmethod
     def load(cls, path: str) -> 'BenchmarkRecord':

@@ -17,6 +17,7 @@
   analysis tools).
 """
 import copy
+import functools
 import glob
 import json
 import os
@@ -54,21 +55,26 @@ def _task(config: str,
           dataset: str,
           shape: Tuple[int, int],
           students: Sequence[str] = ALL_STUDENTS,
-          head: bool = False):
+          head: bool = False,
+          overrides: Sequence[str] = ()):
     return dict(
         config=config,
         kind=kind,
         dataset=dataset,
         input_shape=(3, ) + tuple(shape),
         students=tuple(students),
-        needs_head=head)
+        needs_head=head,
+        overrides=tuple(overrides))
 
 
 _COCO, _ADE, _CITY, _CLS = (800, 1333), (512, 512), (769, 769), (224, 224)
+_TOY, _TOY_CLS = (128, 128), (64, 64)
 #: Task id (= record ``task`` = protocol id) -> how to run it. ``config``
 #: is relative to configs/benchmarks with ``{s}`` for the student id;
 #: ``kind`` 'train' fine-tunes (metrics: last validation), 'test' only
-#: evaluates the pretrained weights.
+#: evaluates the pretrained weights; ``overrides`` are config fragments
+#: (relative to configs/benchmarks) merged into the stock config first,
+#: e.g. to run it on ToyWorld (data and sizes only; same model and code).
 TASKS: Dict[str, dict] = {
     'coco_mask-rcnn_fpn_1x':
     _task('mmdet/mask-rcnn_{s}-ssl-pre_fpn_1x_coco.py', 'train', 'COCO',
@@ -126,6 +132,58 @@ TASKS: Dict[str, dict] = {
         'Caltech-256',
         _CLS,
         head=True),
+    # the offline ToyWorld benchmark (tools/demo.py): the stock configs
+    # above with configs/benchmarks/toyworld/ fragments
+    'toyworld_mask-rcnn_fpn':
+    _task(
+        'mmdet/mask-rcnn_{s}-ssl-pre_fpn_1x_coco.py',
+        'train',
+        'ToyWorld',
+        _TOY,
+        overrides=['toyworld/mask-rcnn_fpn_toyworld.py']),
+    'toyworld_retinanet_fpn':
+    _task(
+        'mmdet/retinanet_{s}-ssl-pre_fpn_1x_coco.py',
+        'train',
+        'ToyWorld',
+        _TOY,
+        overrides=['toyworld/retinanet_fpn_toyworld.py']),
+    'toyworld_fpn':
+    _task(
+        'mmseg/fpn_{s}-ssl-pre_4xb4-80k_ade20k-512x512.py',
+        'train',
+        'ToyWorld',
+        _TOY,
+        overrides=['toyworld/fpn_toyworld.py']),
+    'toyworld_upernet':
+    _task(
+        'mmseg/upernet_{s}-ssl-pre_4xb4-160k_ade20k-512x512.py',
+        'train',
+        'ToyWorld',
+        _TOY,
+        overrides=['toyworld/upernet_toyworld.py']),
+    'toyworld_linear':
+    _task(
+        'classification/linear_{s}-ssl-pre_8xb32-steplr-100e_in1k.py',
+        'train',
+        'ToyWorld',
+        _TOY_CLS,
+        overrides=['toyworld/linear_toyworld.py']),
+    'toyworld_knn':
+    _task(
+        'classification/knn_{s}-ssl-pre_k20-t0.07_in1k.py',
+        'test',
+        'ToyWorld',
+        _TOY_CLS,
+        overrides=['toyworld/knn_toyworld.py']),
+    'toyworld_zero_shot':
+    _task(
+        'classification/zero-shot_{s}-lgd-pre_clip-rn50_in1k.py',
+        'test',
+        'ToyWorld',
+        _TOY_CLS,
+        head=True,
+        overrides=['toyworld/zero-shot_toyworld.py']),
 }
 #: Named groups of tasks for ``--suite``.
 SUITES: Dict[str, List[str]] = {
@@ -136,7 +194,15 @@ SUITES: Dict[str, List[str]] = {
     'semi': ['in1k-1pct_linear', 'in1k-10pct_linear'],
     'caltech': ['caltech256_linear', 'caltech256_zero_shot'],
     'lgd-official': ['coco_mask-rcnn_fpn_lgd-adamw-1x'],
+    # the demo's transfer tasks; toyworld-all adds the second model of each
+    'toyworld': [
+        'toyworld_mask-rcnn_fpn', 'toyworld_fpn', 'toyworld_linear',
+        'toyworld_knn', 'toyworld_zero_shot'
+    ],
 }
+SUITES['toyworld-all'] = SUITES['toyworld'] + [
+    'toyworld_retinanet_fpn', 'toyworld_upernet'
+]
 SUITES['all'] = [
     t for name in ('det', 'seg', 'cls', 'semi', 'caltech')
     for t in SUITES[name]
@@ -232,6 +298,10 @@ def prepare_config(
         Config: Ready for ``Runner.from_cfg`` or ``cfg.dump``.
     """
     cfg = Config.fromfile(task_config(task, student))
+    for fragment in TASKS[task]['overrides']:
+        # one by one, so that ``_delete_`` in a fragment replaces settings
+        cfg.merge_from_dict(
+            Config.fromfile(osp.join(CONFIG_ROOT, fragment)).to_dict())
     if TASKS[task]['kind'] == 'train':
         backbone = cfg.model.backbone
         if backbone.get('init_cfg', {}).get('type') != 'Pretrained':
@@ -262,9 +332,11 @@ def prepare_config(
 def head_options(payload: dict) -> dict:
     """Zero-shot settings dictated by an export made with ``keep_head``.
 
-    The projector's widths come from its weights, and the teacher (whose
-    text tower builds the evaluation bank) from the checkpoint's meta: the
-    student was distilled into that teacher's embedding space.
+    The projector's type and widths come from its weights (lgd_mm's
+    ``ProjectionNeck``: ``fc0``/``fc1``; mmpretrain's ``MoCoV2Neck`` of
+    DisCo: ``mlp.0``/``mlp.2``), and the teacher (whose text tower builds
+    the evaluation bank) from the checkpoint's meta: the student was
+    distilled into that teacher's embedding space.
 
     Args:
         payload (dict): ``{'state_dict', 'meta'}`` from
@@ -275,11 +347,18 @@ def head_options(payload: dict) -> dict:
     """
     weights, meta = payload['state_dict'], payload['meta']
     options = {}
-    if 'neck.fc0.weight' in weights and 'neck.fc1.weight' in weights:
-        options['model.neck.hid_channels'] = weights['neck.fc0.weight'].shape[
-            0]
-        options['model.neck.out_channels'] = weights['neck.fc1.weight'].shape[
-            0]
+    for neck, first, last in (('ProjectionNeck', 'fc0', 'fc1'),
+                              ('MoCoV2Neck', 'mlp.0', 'mlp.2')):
+        w0 = weights.get(f'neck.{first}.weight')
+        w1 = weights.get(f'neck.{last}.weight')
+        if w0 is not None and w1 is not None:
+            options.update({
+                'model.neck.type': neck,
+                'model.neck.in_channels': w0.shape[1],
+                'model.neck.hid_channels': w0.shape[0],
+                'model.neck.out_channels': w1.shape[0]
+            })
+            break
     if meta.get('teacher'):
         tag = meta.get('teacher_weights')
         options['model.teacher.model_name'] = meta['teacher']
@@ -329,23 +408,37 @@ def backbone_complexity(
     """Backbone params (M) and FLOPs (G) at ``input_shape`` (C, H, W).
 
     Built from ``cfg.model.backbone`` without its pretrained init, with
-    mmengine's ``get_model_complexity_info``.
+    mmengine's ``get_model_complexity_info``. Results are memoised per
+    (backbone config, scope, shape): tracing takes seconds on a CPU and a
+    benchmark session asks for the same backbone once per task and row.
     """
-    import torch
-    from mmengine.analysis import get_model_complexity_info
-    from mmengine.registry import MODELS, DefaultScope, init_default_scope
-    init_default_scope(cfg.get('default_scope', 'mmengine'))
     backbone_cfg = sync_bn_to_bn(copy.deepcopy(cfg.model.backbone))
     backbone_cfg.pop('init_cfg', None)
     backbone_cfg.pop('_delete_', None)
-    with DefaultScope.overwrite_default_scope(cfg.get('default_scope')):
+    scope = cfg.get('default_scope', 'mmengine')
+    key = json.dumps(
+        [backbone_cfg.to_dict() if hasattr(backbone_cfg, 'to_dict') else
+         backbone_cfg, scope, list(input_shape)],
+        sort_keys=True, default=str)
+    return _complexity(key)
+
+
+@functools.lru_cache(maxsize=None)
+def _complexity(key: str) -> Tuple[float, Optional[float]]:
+    import torch
+    from mmengine.analysis import get_model_complexity_info
+    from mmengine.registry import MODELS, DefaultScope, init_default_scope
+    backbone_cfg, scope, input_shape = json.loads(key)
+    init_default_scope(scope)
+    with DefaultScope.overwrite_default_scope(scope):
         backbone = MODELS.build(backbone_cfg)
     backbone.eval()
     params = sum(p.numel() for p in backbone.parameters())
     try:
         with torch.no_grad():
             info = get_model_complexity_info(
-                backbone, input_shape, show_table=False, show_arch=False)
+                backbone, tuple(input_shape), show_table=False,
+                show_arch=False)
         flops = round(info['flops'] / 1e9, 3)
     except Exception:  # tracing can fail for exotic ops; params still count
         flops = None

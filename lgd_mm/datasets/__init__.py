@@ -18,3 +18,14 @@ from .instance_bag_dataset import InstanceBagDataset  # noqa: E402
 __all__ += [
     'InstanceBagDataset', 'bag_cache_key', 'embed_dataset', 'knn_topk'
 ]
+
+# Input checks run before training / benchmarks (docs/reliability.md)
+from .coco_check import (CocoAnnotationError, check_coco_json,  # noqa: E402
+                         check_config_coco)
+from .data_root_check import check_data_roots  # noqa: E402
+from .transforms import BadImageError, CheckedLoadImageFromFile  # noqa: E402
+
+__all__ += [
+    'CocoAnnotationError', 'check_coco_json', 'check_config_coco',
+    'check_data_roots', 'BadImageError', 'CheckedLoadImageFromFile'
+]

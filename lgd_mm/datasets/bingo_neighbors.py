@@ -3,7 +3,6 @@ cosine neighbours by chunked matmul, and a disk cache keyed by what they
 depend on (lgd_method.md §6)."""
 import hashlib
 import json
-import os
 import os.path as osp
 from typing import Callable, List, Optional, Sequence
 
@@ -14,6 +13,7 @@ from mmengine.dist import all_gather, get_dist_info
 from torch.utils.data import DataLoader, Dataset
 
 from lgd_mm.models.teachers.factory import module_fingerprint
+from lgd_mm.utils.fileio import atomic_torch_save
 
 # Bump when the way bags are computed changes, so old caches miss.
 _CACHE_FORMAT = 'lgd_mm.bingo_knn.v1'
@@ -99,11 +99,8 @@ def load_bags(path: str, key: str) -> Optional[torch.Tensor]:
 def save_bags(path: str, key: str, neighbors: torch.Tensor,
               meta: dict) -> None:
     """Write a table atomically (write, then rename)."""
-    os.makedirs(osp.dirname(path) or '.', exist_ok=True)
-    tmp = f'{path}.tmp{os.getpid()}'
-    torch.save(
-        dict(key=key, neighbors=neighbors.cpu().to(torch.int32), **meta), tmp)
-    os.replace(tmp, path)
+    atomic_torch_save(
+        dict(key=key, neighbors=neighbors.cpu().to(torch.int32), **meta), path)
 
 
 class _PipelineView(Dataset):

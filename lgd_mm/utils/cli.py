@@ -5,6 +5,8 @@ import os.path as osp
 
 from mmengine.config import Config, DictAction
 
+from .cfg_options import check_cfg_options
+
 
 def add_common_args(parser: argparse.ArgumentParser) -> None:
     """Arguments every lgd_mm entry point takes (mmpretrain style)."""
@@ -29,6 +31,8 @@ def load_config(args: argparse.Namespace) -> Config:
         os.environ['LOCAL_RANK'] = str(args.local_rank)
     cfg = Config.fromfile(args.config)
     if args.cfg_options is not None:
+        # a typo must not silently train the unchanged recipe
+        check_cfg_options(cfg, args.cfg_options, args.config)
         cfg.merge_from_dict(args.cfg_options)
     cfg.launcher = args.launcher
     # work_dir: CLI > config > ./work_dirs/<config name>
@@ -81,11 +85,42 @@ def drop_collate_scope(cfg: Config) -> None:
             loader['collate_fn'].pop('_scope_', None)
 
 
+def launcher_world_size(launcher: str) -> int:
+    """Number of processes the launcher starts, from its environment."""
+    env = dict(
+        pytorch='WORLD_SIZE', slurm='SLURM_NTASKS',
+        mpi='OMPI_COMM_WORLD_SIZE').get(launcher)
+    return int(os.environ.get(env, 1)) if env else 1
+
+
+def apply_global_batch_size(cfg: Config) -> None:
+    """Split an optional ``global_batch_size`` over the ranks.
+
+    Sets ``train_dataloader.batch_size`` to ``global_batch_size / world
+    size``, so the recipe's batch (e.g. 2048) holds on any number of GPUs.
+
+    Raises:
+        ValueError: if the global batch is not divisible by the world size.
+    """
+    total = cfg.get('global_batch_size')
+    if total is None:
+        return
+    world = launcher_world_size(cfg.get('launcher', 'none'))
+    if int(total) <= 0 or int(total) % world:
+        raise ValueError(
+            f'global_batch_size={total} cannot be split over {world} ranks '
+            f'(launcher {cfg.get("launcher", "none")!r}): expected a '
+            f'positive multiple of {world}. Use a number of GPUs that '
+            f'divides it, or change global_batch_size.')
+    cfg.train_dataloader.batch_size = int(total) // world
+
+
 def build_runner(cfg: Config):
     """Build the runner a config asks for (``runner_type``) or the default."""
     from mmengine.registry import RUNNERS
     from mmengine.runner import Runner
     drop_collate_scope(cfg)
+    apply_global_batch_size(cfg)
     init_cpu_distributed(cfg)
     if 'runner_type' in cfg:
         return RUNNERS.build(cfg)

@@ -112,6 +112,8 @@ def test_head_options_follow_the_checkpoint():
         },
         meta=dict(teacher='RN50-quickgelu', teacher_weights='openai'))
     assert head_options(payload) == {
+        'model.neck.type': 'ProjectionNeck',
+        'model.neck.in_channels': 512,
         'model.neck.hid_channels': 64,
         'model.neck.out_channels': 32,
         'model.teacher.model_name': 'RN50-quickgelu',
@@ -119,6 +121,16 @@ def test_head_options_follow_the_checkpoint():
     }
     payload['meta'] = dict(teacher='lgd-tiny-rn', teacher_weights='None')
     assert head_options(payload)['model.teacher.pretrained'] is None
+    # DisCo's MoCo v2 projector
+    payload['state_dict'] = {
+        'neck.mlp.0.weight': torch.zeros(2048, 256),
+        'neck.mlp.2.weight': torch.zeros(128, 2048)
+    }
+    options = head_options(payload)
+    assert options['model.neck.type'] == 'MoCoV2Neck'
+    assert (options['model.neck.in_channels'],
+            options['model.neck.hid_channels'],
+            options['model.neck.out_channels']) == (256, 2048, 128)
 
 
 def test_launch_commands():
@@ -138,3 +150,29 @@ def test_launch_commands():
     assert dist[1].endswith('tools/dist_test.sh') and dist[2:5] == [
         'c.py', 'k.pth', '2'
     ]
+
+
+@pytest.mark.parametrize('task', SUITES['toyworld-all'])
+def test_toyworld_tasks_are_stock_configs_plus_data(task, monkeypatch):
+    """The ToyWorld tasks run the stock COCO/ADE20K/ImageNet configs; their
+    fragments only change data, class count and schedule sizes."""
+    from lgd_mm.datasets.toyworld import TOYWORLD_CLASSES
+    monkeypatch.setenv('TOYWORLD_ROOT', '/toy')
+    cfg = prepare_config(task, 'r18', '/ckpt.pth', '/w')
+    stock = Config.fromfile(task_config(task, 'r18'))
+    # same model family, backbone and normalisation as the real benchmark
+    assert cfg.model.type == stock.model.type
+    assert cfg.model.backbone.type == stock.model.backbone.type
+    loader = cfg.test_dataloader
+    root = loader.dataset.data_root
+    assert root.startswith('/toy/'), root
+    classes = loader.dataset.get('metainfo', {}).get('classes')
+    if classes is not None:
+        assert tuple(classes) == TOYWORLD_CLASSES
+    if 'mask-rcnn' in task:
+        assert cfg.model.roi_head.bbox_head.num_classes == 16
+        assert cfg.train_cfg.max_epochs == 1
+    if task in ('toyworld_fpn', 'toyworld_upernet'):
+        assert cfg.model.decode_head.num_classes == 16
+        assert cfg.train_cfg.max_iters == 200
+    assert TASKS[task]['dataset'] == 'ToyWorld'

@@ -49,6 +49,14 @@ val_pipeline = [
     dict(type='PackInputs'),
 ]
 
+# Loader settings for 200 epochs of one MoCo-v2 view per image: the pipeline
+# is CPU-bound (one worker ~100-250 img/s, docs/performance.md), so raise
+# num_workers up to the cores per GPU minus one. Persistent workers are not
+# re-forked at each epoch; pinned memory lets the copy to the GPU overlap.
+# torch's default prefetch_factor (2 batches in flight per worker, ~600 MiB
+# of uint8 batches per process) smooths the jitter; deeper queues add no
+# throughput to a CPU-bound loader. (It is not set here: num_workers=0
+# overrides would then fail.)
 train_dataloader = dict(
     batch_size=256,
     num_workers=8,
@@ -62,10 +70,12 @@ train_dataloader = dict(
         data_root=data_root,
         split='train',
         pipeline=train_pipeline))
+# Zero-shot validation runs every 10 epochs: its workers are started then,
+# instead of 8 idle processes per GPU kept alive for the whole run.
 val_dataloader = dict(
     batch_size=256,
     num_workers=8,
-    persistent_workers=True,
+    persistent_workers=False,
     pin_memory=True,
     sampler=dict(type='DefaultSampler', shuffle=False),
     collate_fn=dict(type='default_collate'),

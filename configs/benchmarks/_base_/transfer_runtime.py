@@ -1,8 +1,11 @@
 # Shared by every transfer config: lgd_mm's hook, kNN loop and metric (the
-# import also installs the safe checkpoint loader) and mmpretrain's
-# backbones inside mmdet/mmseg.
+# import also installs the safe checkpoint loader), its datasets (ToyWorld)
+# and mmpretrain's backbones inside mmdet/mmseg.
 custom_imports = dict(
-    imports=['lgd_mm.engine', 'lgd_mm.evaluation', 'mmpretrain.models'],
+    imports=[
+        'lgd_mm.engine', 'lgd_mm.evaluation', 'lgd_mm.datasets',
+        'mmpretrain.models'
+    ],
     allow_failed_imports=False)
 # Fails the run unless >= 99% of the backbone tensors really load and the
 # data_preprocessor normalises like pre-training (benchmarks.md §1).

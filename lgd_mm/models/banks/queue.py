@@ -6,6 +6,7 @@ import torch.nn.functional as F
 from mmengine.model import BaseModule
 
 from lgd_mm.registry import MODELS
+from lgd_mm.utils.memory import check_memory
 
 
 @MODELS.register_module()
@@ -36,6 +37,14 @@ class InstanceQueue(BaseModule):
                              f'{embed_dim} and {size}')
         self.embed_dim = int(embed_dim)
         self.size = int(size)
+        # fail with an estimate, not with an allocator error (or an OOM
+        # when the model moves to the GPU)
+        what = f'InstanceQueue ({self.embed_dim} x {self.size} fp32)'
+        num_bytes = 4 * self.embed_dim * self.size
+        hint = 'Reduce model.queue_size.'
+        check_memory(what, num_bytes, 'cpu', hint=hint)
+        if torch.cuda.is_available():
+            check_memory(what, num_bytes, 'cuda', hint=hint)
         queue = F.normalize(torch.randn(self.embed_dim, self.size), dim=0)
         self.register_buffer('queue', queue)
         self.register_buffer('ptr', torch.zeros(1, dtype=torch.long))

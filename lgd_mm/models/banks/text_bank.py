@@ -2,7 +2,6 @@
 import hashlib
 import json
 import math
-import os
 import os.path as osp
 import re
 import warnings
@@ -18,6 +17,7 @@ from torch import nn
 
 from lgd_mm.models.teachers.factory import module_fingerprint
 from lgd_mm.registry import MODELS
+from lgd_mm.utils.fileio import atomic_torch_save
 from lgd_mm.vocabularies import (load_vocabulary, resolve_vocabulary_key,
                                  vocabulary_hash)
 
@@ -461,19 +461,16 @@ class TextualSemanticsBank(BaseModule):
 
     def _save_cache(self, path: str, key: str, bank: torch.Tensor,
                     model_name: str) -> None:
-        os.makedirs(osp.dirname(path) or '.', exist_ok=True)
-        # Write then rename: concurrent builders (e.g. several ranks) never
-        # expose a half-written file.
-        tmp = f'{path}.tmp{os.getpid()}'
-        torch.save(
+        # Write then rename: concurrent builders (e.g. several ranks) and
+        # crashes never expose a half-written file.
+        atomic_torch_save(
             dict(
                 bank=bank.detach().float().cpu().clone(),
                 key=key,
                 class_names=list(self._class_names),
                 model_name=model_name,
                 vocab=self.meta['vocab'],
-                vocab_hash=self._vocab_hash), tmp)
-        os.replace(tmp, path)
+                vocab_hash=self._vocab_hash), path)
 
     def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict,
                               missing_keys, unexpected_keys, error_msgs):

@@ -8,6 +8,7 @@ from mmpretrain.models import BaseSelfSupervisor
 from mmpretrain.structures import DataSample
 
 from lgd_mm.registry import MODELS
+from lgd_mm.utils.meta import normalization_meta
 from ..heads.similarity import bank_logits, zero_shot_labels
 
 
@@ -44,6 +45,10 @@ class BaseDistiller(BaseSelfSupervisor):
         teacher_loss_weight (float): Initial weight of the distillation
             losses (every ``loss*`` key outside :attr:`student_loss_keys`).
             Defaults to 1.0.
+        channels_last (bool): Keep the student backbone's weights and its
+            inputs in channels-last memory format (faster convolutions with
+            cuDNN and oneDNN; docs/performance.md). The teacher has its own
+            switch. Defaults to False.
         data_preprocessor (dict, optional): Defaults to
             ``SelfSupDataPreprocessor``; set the CLIP mean/std in configs.
         init_cfg (dict, optional): Initialisation config of the student.
@@ -53,6 +58,9 @@ class BaseDistiller(BaseSelfSupervisor):
     #: Loss keys of the student's own objective, which
     #: ``teacher_loss_weight`` leaves alone (e.g. DisCo's contrastive term).
     student_loss_keys: tuple = ()
+    #: Weak reference to a :class:`~lgd_mm.engine.NonFiniteGuardHook`, set
+    #: by the hook; None runs the loss unguarded.
+    nonfinite_guard = None
 
     def __init__(self,
                  backbone: dict,
@@ -61,6 +69,7 @@ class BaseDistiller(BaseSelfSupervisor):
                  teacher: dict,
                  text_bank: Optional[dict] = None,
                  teacher_loss_weight: float = 1.0,
+                 channels_last: bool = False,
                  data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[dict] = None):
         super().__init__(
@@ -71,6 +80,13 @@ class BaseDistiller(BaseSelfSupervisor):
             init_cfg=init_cfg)
         self.teacher = MODELS.build(teacher)
         self.teacher_loss_weight = float(teacher_loss_weight)
+        if not isinstance(channels_last, bool):
+            raise TypeError(f'channels_last must be a bool, got '
+                            f'{channels_last!r}')
+        self.channels_last = channels_last
+        if channels_last:
+            # before DDP wraps the model, so its buckets match the layout
+            self.backbone.to(memory_format=torch.channels_last)
         self.text_bank = None
         if text_bank is not None:
             self.text_bank = MODELS.build(text_bank)
@@ -104,6 +120,8 @@ class BaseDistiller(BaseSelfSupervisor):
 
     def student_project(self, images: torch.Tensor) -> torch.Tensor:
         """The student's projection before normalisation (B, D), fp32."""
+        if self.channels_last:
+            images = images.contiguous(memory_format=torch.channels_last)
         return self.neck(self.backbone(images))[0].float()
 
     def student_embed(self, images: torch.Tensor) -> torch.Tensor:
@@ -141,6 +159,13 @@ class BaseDistiller(BaseSelfSupervisor):
         if mode == 'predict':
             return self.predict(inputs, data_samples)
         if mode == 'loss':
+            guard = self.nonfinite_guard and self.nonfinite_guard()
+            if guard is not None:
+                # checked here, before the optimizer step, on the single and
+                # the DDP path alike
+                return guard.run(
+                    self,
+                    lambda: self.weigh_losses(self.loss(inputs, data_samples)))
             return self.weigh_losses(self.loss(inputs, data_samples))
         return super().forward(inputs, data_samples, mode)
 
@@ -193,9 +218,7 @@ class BaseDistiller(BaseSelfSupervisor):
             teacher=getattr(self.teacher, 'model_name',
                             type(self.teacher).__name__),
             teacher_weights=str(getattr(self.teacher, 'pretrained', None)))
-        if getattr(pre, '_enable_normalize', False):
-            meta['mean'] = [round(float(v), 4) for v in pre.mean.flatten()]
-            meta['std'] = [round(float(v), 4) for v in pre.std.flatten()]
+        meta.update(normalization_meta(pre))
         if self.text_bank is not None:
             meta.update(self.text_bank.meta)
         return meta

@@ -35,6 +35,8 @@ class LGD(BaseDistiller):
             templates, cache).
         vsb_momentum (float): EMA momentum of the LGKA update. Defaults to
             0.999 (§1.3).
+        channels_last (bool): Channels-last student (see
+            :class:`BaseDistiller`). Defaults to False.
         data_preprocessor (dict, optional): Data preprocessor config.
         init_cfg (dict, optional): Student initialisation.
     """
@@ -46,6 +48,7 @@ class LGD(BaseDistiller):
                  teacher: dict,
                  text_bank: dict = dict(type='TextualSemanticsBank'),
                  vsb_momentum: float = 0.999,
+                 channels_last: bool = False,
                  data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[dict] = None):
         super().__init__(
@@ -54,6 +57,7 @@ class LGD(BaseDistiller):
             head=head,
             teacher=teacher,
             text_bank=text_bank,
+            channels_last=channels_last,
             data_preprocessor=data_preprocessor,
             init_cfg=init_cfg)
         self.visual_bank = VisualSemanticsBank(
@@ -73,8 +77,10 @@ class LGD(BaseDistiller):
             s_labels = zero_shot_labels(z_s.detach(), tsb)
             losses['zs_agree'] = (s_labels == t_labels).float().mean()
             # LGKA after the loss used the old bank; labels are recomputed
-            # from the gathered keys so only one tensor crosses ranks.
+            # from the gathered keys so only one tensor crosses ranks (one
+            # process: the keys are z_t, whose labels are known).
             keys = self.gather(z_t)
-            self.visual_bank.update(keys, zero_shot_labels(keys, tsb))
+            labels = t_labels if keys is z_t else zero_shot_labels(keys, tsb)
+            self.visual_bank.update(keys, labels)
             losses['vsb_fill'] = self.visual_bank.fill_ratio()
         return losses

@@ -9,6 +9,11 @@ from typing import Optional
 import torch
 
 
+# Eager even under torch.compile (mmengine `compile=True`): a compiled graph
+# may save the bank itself instead of the snapshot below (the clone is
+# cheap to recompute), and the in-place bank update after the loss then
+# breaks the backward pass. The logits are a few small matmuls.
+@torch.compiler.disable
 def bank_logits(z: torch.Tensor,
                 z_t: Optional[torch.Tensor],
                 bank: torch.Tensor,

@@ -31,10 +31,14 @@ class CLIPTeacher(FrozenTeacher):
             local checkpoint path. None gives random init (tests only).
         model_cfg (dict, optional): a custom open_clip architecture config,
             registered under ``model_name``.
-        dtype (str): Compute dtype of the teacher: 'fp32', 'fp16' or 'bf16'.
-            Embeddings are returned in fp32 either way.
+        dtype (str): Compute dtype of the image tower: 'fp32', 'fp16' or
+            'bf16' (half precision: faster, half the weight memory; 'fp16'
+            is for CUDA, 'bf16' also runs fast on CPUs with AVX512-BF16 or
+            AMX). Embeddings are returned in fp32 either way; the text
+            tower stays fp32. See docs/performance.md.
         channels_last (bool): Run the image tower in channels-last memory
-            format (faster convolutions on recent GPUs/CPUs).
+            format (faster convolutions on recent GPUs and with oneDNN on
+            CPU).
         resize_input (bool): Resize inputs whose size differs from the
             tower's ``image_size`` (the RN attention pool has a fixed grid).
             When False, a size mismatch is an error.
@@ -60,7 +64,9 @@ class CLIPTeacher(FrozenTeacher):
         self.channels_last = channels_last
         self.resize_input = resize_input
         clip, tokenizer = create_clip_model(model_name, pretrained, model_cfg)
-        clip.to(self.dtype)
+        # Only the image tower runs in `dtype`: the text tower builds the
+        # TSB once in fp32 (same bank and cache key at any teacher dtype).
+        clip.visual.to(self.dtype)
         if channels_last:
             clip.visual.to(memory_format=torch.channels_last)
         self.hold('clip', clip)

@@ -1,6 +1,8 @@
 """Build open_clip models from a name + weights, offline by default."""
+import difflib
 import hashlib
 import json
+import os
 import os.path as osp
 import tempfile
 from typing import Optional, Tuple
@@ -8,6 +10,8 @@ from typing import Optional, Tuple
 import open_clip
 import torch
 from torch import nn
+
+from lgd_mm.utils.load_check import compare_state
 
 _CONFIG_DIR = osp.join(osp.dirname(__file__), 'model_configs')
 _registered = set()
@@ -52,20 +56,83 @@ def create_clip_model(model_name: str,
     open_clip.add_model_config(_CONFIG_DIR)
     if model_cfg is not None:
         register_clip_config(model_name, model_cfg)
-    if model_name not in open_clip.list_models():
-        raise KeyError(f'Unknown open_clip model "{model_name}"; known: '
-                       f'{open_clip.list_models()[:8]}... or pass model_cfg')
-    if pretrained is not None and not osp.exists(
-            pretrained) and pretrained not in open_clip.list_pretrained_tags_by_model(
-                model_name):
-        raise FileNotFoundError(
-            f'pretrained="{pretrained}" is neither a file nor an open_clip tag '
-            f'of {model_name} '
-            f'({open_clip.list_pretrained_tags_by_model(model_name)})')
-    model = open_clip.create_model(
-        model_name, pretrained=pretrained, device=device)
+    known = open_clip.list_models()
+    if model_name not in known:
+        close = difflib.get_close_matches(model_name, known, n=4, cutoff=0.5)
+        raise ValueError(
+            f'Unknown open_clip model "{model_name}" (model.teacher.'
+            f'model_name)' +
+            (f'; did you mean {" or ".join(close)}?' if close else '.') +
+            ' Expected a name of open_clip.list_models() (e.g. '
+            '"RN50-quickgelu"), of lgd_mm/models/teachers/model_configs, or '
+            'a model_cfg.')
+    if pretrained is not None and osp.exists(pretrained):
+        model = create_from_file(model_name, pretrained, device)
+    else:
+        if pretrained is not None and pretrained not in \
+                open_clip.list_pretrained_tags_by_model(model_name):
+            raise FileNotFoundError(
+                f'pretrained="{pretrained}" is neither a file nor an '
+                f'open_clip tag of {model_name} '
+                f'({open_clip.list_pretrained_tags_by_model(model_name)})')
+        model = open_clip.create_model(
+            model_name, pretrained=pretrained, device=device)
     tokenizer = open_clip.get_tokenizer(model_name)
     return model, tokenizer
+
+
+def create_from_file(model_name: str,
+                     path: str,
+                     device: str = 'cpu') -> nn.Module:
+    """open_clip's ``create_model`` with local weights, with errors that say
+    what is wrong with the file.
+
+    Loading stays open_clip's own (``weights_only=True``, format
+    conversions, strict keys); failures are re-raised naming the file and,
+    for weights of another architecture, the missing / unexpected /
+    reshaped tensors.
+
+    Args:
+        model_name (str): open_clip architecture.
+        path (str): Local checkpoint file.
+        device (str): Device. Defaults to 'cpu'.
+
+    Raises:
+        IsADirectoryError, PermissionError: if ``path`` is not a readable
+            file.
+        ValueError: if the file is empty, not a checkpoint, or holds the
+            weights of another architecture.
+    """
+    what = f'teacher weights {path} (model.teacher.pretrained)'
+    if osp.isdir(path):
+        raise IsADirectoryError(f'{what} is a directory; expected a '
+                                f'checkpoint file of open_clip {model_name}')
+    if not os.access(path, os.R_OK):
+        raise PermissionError(f'{what} cannot be read (permission denied)')
+    if osp.getsize(path) == 0:
+        raise ValueError(f'{what} is an empty file (0 bytes); expected a '
+                         f'checkpoint of open_clip {model_name}')
+    try:
+        return open_clip.create_model(
+            model_name, pretrained=path, device=device)
+    except Exception as e:
+        if isinstance(e, RuntimeError) and \
+                'Error(s) in loading state_dict' in str(e):
+            report = compare_state(
+                open_clip.create_model(model_name),
+                open_clip.factory.load_state_dict(path),
+                name=f'open_clip {model_name}',
+                checkpoint=path,
+                compare_values=False)
+            raise ValueError(
+                f'{what} do not fit open_clip {model_name}:\n'
+                f'{report.details()}\nAre they the weights of another '
+                'architecture? Set model.teacher.model_name to the one they '
+                'were trained as.') from None
+        raise ValueError(
+            f'{what} is not a readable checkpoint ({type(e).__name__}: {e}); '
+            f'expected a state dict of open_clip {model_name} saved with '
+            'torch.save') from None
 
 
 def module_fingerprint(module: nn.Module) -> str:

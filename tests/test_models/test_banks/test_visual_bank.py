@@ -126,3 +126,44 @@ def test_input_validation_and_empty_batch():
         bank.update(torch.zeros(2, 2), torch.tensor([0.0, 1.0]))
     with pytest.raises(ValueError):
         VisualSemanticsBank(num_classes=3, embed_dim=2, momentum=1.5)
+
+
+@pytest.mark.parametrize('present_only', [True, False])
+@pytest.mark.parametrize('num_classes,batch', [(10, 64), (1000, 64),
+                                               (21843, 300)])
+def test_both_update_paths_match_the_loop(monkeypatch, present_only,
+                                          num_classes, batch):
+    """Rows of the classes present only (CPU, few classes present) and all
+    rows (accelerators, or most classes present) give the loop's bank."""
+    if not present_only:
+        monkeypatch.setattr(VisualSemanticsBank, 'present_only_devices', ())
+    torch.manual_seed(1)
+    bank = VisualSemanticsBank(num_classes, 8, momentum=0.9)
+    bank.initialized[::3] = True
+    keys = _unit(batch, 8, seed=6)
+    labels = torch.randint(0, num_classes, (batch, ))
+    ref, ref_flags = lgka_update_loop(bank.prototypes, bank.initialized,
+                                      keys, labels, 0.9)
+    absent = torch.bincount(labels, minlength=num_classes) == 0
+    before = bank.prototypes[:, absent].clone()
+    bank.update(keys, labels)
+    assert torch.equal(bank.initialized, ref_flags)
+    assert_close(bank.prototypes, ref, rtol=1e-6, atol=1e-7)
+    assert torch.equal(bank.prototypes[:, absent], before)
+
+
+def test_prototypes_keep_row_storage_through_state_dict():
+    """``prototypes`` is (D, C) for checkpoints and a view of (C, D) rows;
+    loading a plain (D, C) tensor keeps the row layout."""
+    bank = VisualSemanticsBank(num_classes=5, embed_dim=3)
+    assert bank.prototypes.shape == (3, 5)
+    assert bank.prototypes.t().is_contiguous()
+    plain = torch.randn(3, 5)
+    bank.load_state_dict(dict(prototypes=plain,
+                              initialized=torch.ones(5, dtype=torch.bool)))
+    assert torch.equal(bank.prototypes, plain)
+    assert bank.prototypes.t().is_contiguous()
+    bank.prototypes = plain.clone()  # replaced from outside: re-laid out
+    bank.update(_unit(2, 3, seed=7), torch.tensor([0, 4]))
+    assert bank.prototypes.t().is_contiguous()
+    assert torch.equal(bank.prototypes[:, 1:4], plain[:, 1:4])

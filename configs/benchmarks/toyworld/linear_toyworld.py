@@ -1,0 +1,37 @@
+# ToyWorld class folders for classification/linear_*_in1k.py: the stock
+# probe (frozen backbone, GAP, linear head, RandomResizedCrop + flip, SGD
+# lr 30 x batch/256, warm-up then x0.1 steps) over 5 epochs at 64 px;
+# used by the toyworld_linear task of tools/benchmark.py.
+_base_ = ['./_base_/toyworld_cls.py']
+batch_size = 32
+epochs = 5
+data_preprocessor = dict(num_classes={{_base_.toyworld_num_classes}})
+model = dict(head=dict(num_classes={{_base_.toyworld_num_classes}}))
+train_dataloader = dict(
+    batch_size=batch_size,
+    num_workers=2,
+    persistent_workers=False,
+    dataset=dict(
+        data_root={{_base_.data_root}},
+        metainfo={{_base_.metainfo}},
+        pipeline=[
+            dict(type='LoadImageFromFile'),
+            dict(type='RandomResizedCrop', scale=64, backend='pillow'),
+            dict(type='RandomFlip', prob=0.5, direction='horizontal'),
+            dict(type='PackInputs'),
+        ]))
+val_dataloader = {{_base_.toyworld_val}}
+test_dataloader = {{_base_.toyworld_val}}
+optim_wrapper = dict(optimizer=dict(lr=30. * batch_size / 256))
+param_scheduler = [
+    dict(
+        type='LinearLR',
+        start_factor=1e-3,
+        by_epoch=True,
+        begin=0,
+        end=1,
+        convert_to_iter_based=True),
+    dict(type='MultiStepLR', by_epoch=True, milestones=[3, 4], gamma=0.1),
+]
+train_cfg = dict(max_epochs=epochs, val_interval=epochs)
+default_hooks = {{_base_.toyworld_hooks}}

@@ -1,0 +1,3 @@
+from .amp_optim_wrapper import AnyDeviceAmpOptimWrapper
+
+__all__ = ['AnyDeviceAmpOptimWrapper']
