@@ -43,6 +43,7 @@ from lgd_mm.benchmark.leaderboard import make_leaderboard  # noqa: E402
 from lgd_mm.datasets.toyworld import generate_toyworld  # noqa: E402
 from lgd_mm.models.teachers.toy_clip import get_toy_teacher  # noqa: E402
 from lgd_mm.utils.cli import build_runner  # noqa: E402
+from lgd_mm.utils.fileio import atomic_json_dump  # noqa: E402
 
 CFG = osp.join(ROOT, 'configs', 'toyworld')
 STUDENT_CFG = osp.join(CFG, '_base_', 'toyworld_student.py')
@@ -298,8 +299,7 @@ def run(args, work_dir):
                      for k in ('md', 'csv', 'png', 'plotted')},
         seconds={k: round(v, 1)
                  for k, v in times.items()})
-    with open(osp.join(work_dir, 'demo_result.json'), 'w') as f:
-        json.dump(result, f, indent=2)
+    atomic_json_dump(result, osp.join(work_dir, 'demo_result.json'), indent=2)
     say('\n=== [demo] done: ' + ', '.join(
         f'{k} {v:.0f} s' for k, v in times.items()))
     with open(board['md'], encoding='utf-8') as f:
