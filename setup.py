@@ -1,5 +1,8 @@
 """Installs lgd_mm. Use ``bash tools/install.sh`` for the pinned stack."""
+import os
 import os.path as osp
+import shutil
+import sys
 
 from setuptools import find_packages, setup
 
@@ -21,6 +24,49 @@ def get_version():
     return scope['__version__']
 
 
+# What the package carries under lgd_mm/.mim (the OpenMMLab layout that
+# mim and lgd_mm.utils.config_paths read), relative to this folder.
+MIM_FILES = ('configs', 'model-index.yml')
+
+
+def add_mim_extension() -> bool:
+    """Put the configs inside the package before it is built.
+
+    Building a wheel or sdist copies ``configs/`` and ``model-index.yml`` to
+    ``lgd_mm/.mim/`` (removed again after the build, so that the checkout
+    never holds a stale copy); ``setup.py develop`` links them instead.
+    Editable installs through pip need neither: a package inside a checkout
+    reads the checkout's configs. Returns whether a copy was made.
+    """
+    if 'develop' in sys.argv:
+        mode = 'symlink'
+    elif {'sdist', 'bdist_wheel', 'build', 'build_py'} & set(sys.argv):
+        mode = 'copy'
+    else:
+        return False
+    here = osp.dirname(osp.abspath(__file__))
+    mim = osp.join(here, 'lgd_mm', '.mim')
+    os.makedirs(mim, exist_ok=True)
+    for name in MIM_FILES:
+        src, dst = osp.join(here, name), osp.join(mim, name)
+        if osp.islink(dst) or osp.isfile(dst):
+            os.remove(dst)
+        elif osp.isdir(dst):
+            shutil.rmtree(dst)
+        if not osp.exists(src):
+            continue
+        if mode == 'symlink':
+            os.symlink(osp.relpath(src, mim), dst)
+        elif osp.isdir(src):
+            shutil.copytree(src, dst,
+                            ignore=shutil.ignore_patterns('__pycache__'))
+        else:
+            shutil.copyfile(src, dst)
+    return mode == 'copy'
+
+
+COPIED = add_mim_extension()
+
 setup(
     name='lgd_mm',
     version=get_version(),
@@ -31,7 +77,14 @@ setup(
     python_requires='>=3.10',
     packages=find_packages(exclude=('configs', 'tools', 'tests', 'docs')),
     include_package_data=True,
-    package_data={'lgd_mm': ['vocabularies/*.txt', '.mim/configs/**/*']},
+    package_data={
+        'lgd_mm': [
+            'vocabularies/*.txt', 'models/teachers/model_configs/*.json',
+            '.mim/model-index.yml',
+            '.mim/configs/**/*.py', '.mim/configs/**/*.yml',
+            '.mim/configs/**/*.md'
+        ]
+    },
     install_requires=read_requirements('runtime.txt') +
     read_requirements('mminstall.txt'),
     extras_require={
@@ -41,3 +94,5 @@ setup(
     license='Apache License 2.0',
     zip_safe=False,
 )
+if COPIED:
+    shutil.rmtree(osp.join(osp.dirname(osp.abspath(__file__)), 'lgd_mm', '.mim'))

@@ -40,7 +40,7 @@ SECTIONS = ('lgka', 'data', 'checkpoint', 'steps')
 
 def parse_args(argv=None):
     from lgd_mm.benchmark.speed.lgka import LGKA_BATCHES, LGKA_CLASSES
-    from lgd_mm.benchmark.speed.steps import STUDENTS
+    from lgd_mm.benchmark.speed.steps import speed_students
     from lgd_mm.benchmark.speed.train_step import VARIANTS
     parser = argparse.ArgumentParser(
         description='LGD pre-training speed benchmark')
@@ -60,7 +60,8 @@ def parse_args(argv=None):
         default='work_dirs/benchmark_speed/speed',
         help='output path without extension')
     group = parser.add_argument_group('train steps')
-    group.add_argument('--students', nargs='+', choices=STUDENTS, default=None)
+    group.add_argument(
+        '--students', nargs='+', choices=speed_students(), default=None)
     group.add_argument(
         '--variants', nargs='+', choices=list(VARIANTS), default=None)
     group.add_argument(
@@ -114,7 +115,7 @@ def parse_args(argv=None):
 
     quick = args.quick
     defaults = dict(
-        students=['r18'] if quick else list(STUDENTS),
+        students=['r18'] if quick else speed_students(),
         variants=list(VARIANTS),
         batch_size=32 if quick else 64,
         iters=2 if quick else 3,

@@ -25,7 +25,6 @@ with the equivalent command line, unless --verbose).
 """
 import argparse
 import contextlib
-import importlib.util
 import json
 import os
 import os.path as osp
@@ -33,20 +32,19 @@ import shlex
 import sys
 import time
 
-ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-sys.path.insert(0, ROOT)
+from mmengine.config import Config
 
-from mmengine.config import Config  # noqa: E402
+from lgd_mm.benchmark import run as run_benchmark
+from lgd_mm.benchmark.leaderboard import make_leaderboard
+from lgd_mm.datasets.toyworld import generate_toyworld
+from lgd_mm.models.teachers.toy_clip import get_toy_teacher
+from lgd_mm.utils.cli import build_runner
+from lgd_mm.utils.config_paths import config_path
+from lgd_mm.utils.fileio import atomic_json_dump
 
-import lgd_mm  # noqa: E402,F401
-from lgd_mm.benchmark.leaderboard import make_leaderboard  # noqa: E402
-from lgd_mm.datasets.toyworld import generate_toyworld  # noqa: E402
-from lgd_mm.models.teachers.toy_clip import get_toy_teacher  # noqa: E402
-from lgd_mm.utils.cli import build_runner  # noqa: E402
-from lgd_mm.utils.fileio import atomic_json_dump  # noqa: E402
-
-CFG = osp.join(ROOT, 'configs', 'toyworld')
-STUDENT_CFG = osp.join(CFG, '_base_', 'toyworld_student.py')
+CFG = config_path('toyworld')
+#: The demo's student (configs/_base_/students/r18-half.py).
+STUDENT = 'r18-half'
 _TAIL = 'r18-half_toy-clip_1xb32-coslr-4e_toyworld.py'
 #: Row label -> (pre-training config, whether it is distilled into the
 #: teacher's space, i.e. gets a zero-shot column). ``None``: the reference
@@ -71,16 +69,22 @@ CI_LOADERS = {
     'toyworld_zero_shot': ('test_dataloader', ),
 }
 TRAIN_LOADERS = ('train_dataloader', 'val_dataloader', 'test_dataloader')
-_CI_SUBSET = [
-    'train_dataloader.dataset.indices=8', 'val_dataloader.dataset.indices=4',
-    'test_dataloader.dataset.indices=4'
-]
+_CI_SUBSET = {
+    'train_dataloader.dataset.indices': 8,
+    'val_dataloader.dataset.indices': 4,
+    'test_dataloader.dataset.indices': 4
+}
 CI_TRANSFER = {
     'toyworld_mask-rcnn_fpn': _CI_SUBSET,
     'toyworld_fpn':
-    ['train_cfg.max_iters=4', 'train_cfg.val_interval=4'] + _CI_SUBSET,
-    'toyworld_linear': ['train_cfg.max_epochs=1',
-                        'train_cfg.val_interval=1'],
+    dict(_CI_SUBSET, **{
+        'train_cfg.max_iters': 4,
+        'train_cfg.val_interval': 4
+    }),
+    'toyworld_linear': {
+        'train_cfg.max_epochs': 1,
+        'train_cfg.val_interval': 1
+    },
 }
 
 
@@ -131,35 +135,9 @@ def stage(name):
     return time.time()
 
 
-def _load_benchmark_tool():
-    spec = importlib.util.spec_from_file_location(
-        'lgd_mm_benchmark_tool', osp.join(ROOT, 'tools', 'benchmark.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def width_options(task: str) -> list:
-    """``--cfg-options`` that give a stock r18 transfer config the demo
-    student's widths (toyworld_student.py)."""
-    student = Config.fromfile(STUDENT_CFG)
-    top = student.student_channels
-    stages = [top // 8, top // 4, top // 2, top]
-    opts = [
-        f'model.backbone.stem_channels={student.student.stem_channels}',
-        f'model.backbone.base_channels={student.student.base_channels}'
-    ]
-    if task in ('toyworld_mask-rcnn_fpn', 'toyworld_retinanet_fpn',
-                'toyworld_fpn'):
-        opts.append(f'model.neck.in_channels={stages}'.replace(' ', ''))
-    elif task == 'toyworld_upernet':
-        opts += [
-            f'model.decode_head.in_channels={stages}'.replace(' ', ''),
-            f'model.auxiliary_head.in_channels={stages[2]}'
-        ]
-    elif task == 'toyworld_linear':
-        opts.append(f'model.head.in_channels={top}')
-    return opts
+def _as_cli(options: dict) -> list:
+    """``--cfg-options`` words of an options dict."""
+    return [f'{k}={v}'.replace(' ', '') for k, v in options.items()]
 
 
 def in_process_loading(loaders) -> dict:
@@ -204,25 +182,31 @@ def pretrain(row, cfg_name, work_dir, teacher_ckpt, epochs, preset):
     return ckpt, metrics
 
 
-def transfer(tool, row, ckpt, tasks, bench_dir, preset, pretrain_label):
-    """tools/benchmark.py for one row, one call per task (each task needs its
-    own width options); returns the record paths."""
+def transfer(row, ckpt, tasks, bench_dir, preset, pretrain_label):
+    """``lgd_mm.benchmark.run`` (what tools/benchmark.py calls) for one row,
+    one call per task (each has its own CI settings); returns the record
+    paths."""
     written = []
     for task in tasks:
-        argv = [
-            ckpt, '--tasks', task, '--method', row, '--student', 'r18',
-            '--pretrain', pretrain_label, '--work-dir', bench_dir
-        ]
-        options = width_options(task)
+        options = {}
         if preset == 'ci':
-            options += CI_TRANSFER.get(task, []) + [
-                f'{k}={v}' for k, v in in_process_loading(
-                    CI_LOADERS.get(task, TRAIN_LOADERS)).items()
-            ]
-        argv += ['--cfg-options'] + options
+            options.update(CI_TRANSFER.get(task, {}))
+            options.update(
+                in_process_loading(CI_LOADERS.get(task, TRAIN_LOADERS)))
+        argv = [
+            ckpt, '--tasks', task, '--method', row, '--student', STUDENT,
+            '--pretrain', pretrain_label, '--work-dir', bench_dir
+        ] + (['--cfg-options'] + _as_cli(options) if options else [])
         say('[demo] python tools/benchmark.py ' + shlex.join(argv))
         start = time.time()
-        written += tool.main(argv)
+        written += run_benchmark(
+            ckpt,
+            tasks=[task],
+            student=STUDENT,
+            method=row,
+            work_dir=bench_dir,
+            pretrain=pretrain_label,
+            cfg_options=options)
         say(f'[demo] {row} / {task}: {time.time() - start:.1f} s')
     return written
 
@@ -263,7 +247,6 @@ def run(args, work_dir):
     times['pretrain'] = time.time() - t0
 
     t0 = stage('4/5 transfer (tools/benchmark.py)')
-    tool = _load_benchmark_tool()
     bench_root = osp.join(work_dir, 'bench')
     for row in args.methods:
         cfg_name, zero_shot = ROWS[row]
@@ -271,7 +254,7 @@ def run(args, work_dir):
         ckpt = rows[row]['checkpoint'] if cfg_name else RANDOM_CFG
         tasks = list(TRANSFER_TASKS) + ([ZERO_SHOT_TASK] if zero_shot else [])
         label = pretrain_label if cfg_name else '-'
-        records = transfer(tool, row, ckpt, tasks,
+        records = transfer(row, ckpt, tasks,
                            osp.join(bench_root,
                                     row.lower().replace(' ', '_')),
                            args.preset, label)

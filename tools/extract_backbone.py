@@ -18,6 +18,7 @@ Examples::
 """
 import argparse
 import json
+import os.path as osp
 
 import lgd_mm  # noqa: F401  (safe checkpoint loading)
 from lgd_mm.benchmark.extract import extract_backbone
@@ -52,7 +53,23 @@ def parse_args(argv=None):
         action='store_true',
         help='unpickle the whole file (only for files you trust, e.g. '
         'third-party checkpoints that pickle their options)')
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if _same_file(args.checkpoint, args.out):
+        parser.error(
+            f'the output {args.out} is the input checkpoint '
+            f'{args.checkpoint}: writing it would replace the runner '
+            'checkpoint with the backbone-only file. Choose another output '
+            'path, e.g. backbone.pth next to it.')
+    return args
+
+
+def _same_file(src: str, out: str) -> bool:
+    """Whether ``out`` names ``src`` (after links; same inode if both
+    exist)."""
+    src, out = osp.expanduser(src), osp.expanduser(out)
+    if osp.exists(src) and osp.exists(out):
+        return osp.samefile(src, out)
+    return osp.realpath(src) == osp.realpath(out)
 
 
 def main(argv=None):

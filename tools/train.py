@@ -9,7 +9,8 @@ import argparse
 
 import lgd_mm  # noqa: F401  (safe checkpoint loading)
 from lgd_mm.datasets.data_root_check import check_data_roots
-from lgd_mm.engine.runner import find_resumable_checkpoint
+from lgd_mm.engine.runner.resume import (find_resumable_checkpoint,
+                                         verify_resume_checkpoint)
 from lgd_mm.utils.cli import add_common_args, build_runner, load_config
 
 
@@ -53,10 +54,11 @@ def merge_train_args(cfg, args):
         cfg.optim_wrapper = amp_optim_wrapper_cfg(cfg.optim_wrapper)
     if args.resume == 'auto':
         cfg.resume = True
-        # the newest complete checkpoint: a run killed while saving leaves
-        # a truncated file (None: mmengine starts from scratch)
+        # the newest intact runner checkpoint: a run killed while saving
+        # leaves a truncated file (None: mmengine starts from scratch)
         cfg.load_from = find_resumable_checkpoint(cfg.work_dir)
     elif args.resume is not None:
+        verify_resume_checkpoint(args.resume)
         cfg.resume = True
         cfg.load_from = args.resume
     if args.auto_scale_lr:

@@ -1,15 +1,27 @@
 """Train the toy CLIP teacher of the offline default on ToyWorld.
 
-Trains the open_clip model ``lgd-toy-rn`` contrastively on the ToyWorld
-class-folder images and captions (see :mod:`lgd_mm.models.teachers.toy_clip`),
-saves an open_clip checkpoint and reports its zero-shot top-1 on val through
-the Textual Semantics Bank with the 80 OpenAI templates. A JSON sidecar
-(``<out stem>.json``) records the settings, losses, time and accuracy.
+A thin wrapper of :mod:`lgd_mm.models.teachers.toy_clip`: an mmengine Runner
+trains the open_clip model ``lgd-toy-rn`` contrastively on the ToyWorld
+class-folder images and captions (config
+``configs/toyworld/toy-clip_rn_1xb64-coslr-10e_toyworld.py``), the result is
+saved as an open_clip checkpoint and its zero-shot top-1 on val is reported
+through the Textual Semantics Bank with the 80 OpenAI templates. A JSON
+sidecar (``<out stem>.json``) records the settings, losses, time and
+accuracy.
 
 Example::
 
     python tools/toyworld.py --out data/toyworld --preset default
     python tools/train_toy_teacher.py --data-root data/toyworld \
+        --out work_dirs/toy_teacher/lgd-toy-rn.pt
+
+The same training with the generic tools, then the export::
+
+    TOYWORLD_ROOT=data/toyworld python tools/train.py \
+        configs/toyworld/toy-clip_rn_1xb64-coslr-10e_toyworld.py \
+        --work-dir work_dirs/toy_clip
+    python tools/train_toy_teacher.py --data-root data/toyworld \
+        --export work_dirs/toy_clip/epoch_10.pth \
         --out work_dirs/toy_teacher/lgd-toy-rn.pt
 
 Use the checkpoint with ``model.teacher = dict(model_name='lgd-toy-rn',
@@ -25,7 +37,8 @@ import os.path as osp
 os.environ.setdefault('HF_HUB_OFFLINE', '1')
 
 from lgd_mm.models.teachers.toy_clip import (  # noqa: E402
-    TOY_CLIP_DEFAULTS, build_toy_teacher, get_toy_teacher, sidecar_path)
+    TOY_CLIP_DEFAULTS, build_toy_teacher, export_toy_clip, get_toy_teacher,
+    sidecar_path, toy_clip_zero_shot)
 
 
 def parse_args():
@@ -46,6 +59,11 @@ def parse_args():
         '--batch-size', type=int, default=TOY_CLIP_DEFAULTS['batch_size'])
     parser.add_argument('--lr', type=float, default=TOY_CLIP_DEFAULTS['lr'])
     parser.add_argument(
+        '--export',
+        metavar='CHECKPOINT',
+        help='instead of training, write the open_clip checkpoint of a '
+        'tools/train.py checkpoint of the toy CLIP config to --out')
+    parser.add_argument(
         '--threads',
         type=int,
         default=None,
@@ -55,6 +73,14 @@ def parse_args():
 
 def main():
     args = parse_args()
+    if args.export:
+        if not args.out:
+            raise SystemExit('--export needs --out')
+        path = export_toy_clip(args.export, args.out)
+        top1 = toy_clip_zero_shot(path, args.data_root, 'val')
+        print(f'checkpoint: {path}')
+        print(f'zero-shot top-1 on val: {top1:.2f} %')
+        return
     cfg = dict(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr)
     if args.threads:
         cfg['num_threads'] = args.threads

@@ -10,6 +10,10 @@ default_hooks = dict(
     sampler_seed=dict(type='DistSamplerSeedHook'),
     visualization=dict(type='VisualizationHook', enable=False),
 )
+# The reliability hooks below are always on in training:
+# ReliableEpochBasedTrainLoop (train_cfg.type) adds any of them that a
+# config's own custom_hooks list leaves out, matched by type; listing one
+# here or there sets its arguments (e.g. NonFiniteGuardHook(action='skip')).
 custom_hooks = [
     # Records algorithm/teacher/student/normalisation/vocabulary in
     # checkpoints (and refuses to resume under another one).

@@ -1,5 +1,8 @@
-# The ResNet-18 recipe with the effb0 student.
+# The ResNet-18 recipe with the effb0 student (configs/_base_/students).
 _base_ = ['./bingo_r18_clip-rn50_8xb256-amp-coslr-200e_in1k.py',
-          '../_base_/models/students/effb0.py']
+          '../_base_/students/effb0.py']
 model = dict(
-    backbone={{_base_.student_backbone}}, neck={{_base_.student_neck}})
+    backbone={{_base_.student_pretrain_backbone}},
+    neck=dict(
+        in_channels={{_base_.student_feat_dim}},
+        hid_channels={{_base_.student_feat_dim}}))

@@ -5,6 +5,8 @@ _base_ = [
     '../_base_/default_runtime.py',
 ]
 
+# replaces the inherited list; the always-on hooks (exact resume, non-finite
+# guard, data checks) are added by the train loop, ReliableEpochBasedTrainLoop
 custom_hooks = [
     dict(type='CheckpointMetaHook'),
     # kNN pre-pass (5-NN bags), cached next to the work dir

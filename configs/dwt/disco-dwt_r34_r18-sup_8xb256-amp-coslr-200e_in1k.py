@@ -27,6 +27,8 @@ model = dict(
 # every later stage
 data_preprocessor = dict(
     mean=[123.675, 116.28, 103.53], std=[58.395, 57.12, 57.375])
+# replaces the inherited list; the always-on hooks (exact resume, non-finite
+# guard, data checks) are added by the train loop, ReliableEpochBasedTrainLoop
 custom_hooks = [
     dict(type='CheckpointMetaHook'),
     # alternatives: schedule='constant', or 'step' with end=N (off at N)

@@ -1,6 +1,6 @@
 # Reference row: MobileNetV2 with no pre-training (see README.md).
-_base_ = './_base_/random_init.py'
+_base_ = ['./_base_/random_init.py', '../_base_/students/mbv2.py']
 
 reference = dict(
-    student='MobileNetV2',
-    backbone=dict(type='MobileNetV2', widen_factor=1.0, out_indices=(7, )))
+    student={{_base_.student_name}},
+    backbone={{_base_.student_pretrain_backbone}})

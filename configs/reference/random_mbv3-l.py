@@ -1,6 +1,6 @@
 # Reference row: MobileNetV3-L with no pre-training (see README.md).
-_base_ = './_base_/random_init.py'
+_base_ = ['./_base_/random_init.py', '../_base_/students/mbv3-l.py']
 
 reference = dict(
-    student='MobileNetV3-L',
-    backbone=dict(type='MobileNetV3', arch='large'))
+    student={{_base_.student_name}},
+    backbone={{_base_.student_pretrain_backbone}})

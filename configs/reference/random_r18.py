@@ -1,6 +1,6 @@
 # Reference row: ResNet-18 with no pre-training (see README.md).
-_base_ = './_base_/random_init.py'
+_base_ = ['./_base_/random_init.py', '../_base_/students/r18.py']
 
 reference = dict(
-    student='ResNet-18',
-    backbone=dict(type='ResNet', depth=18))
+    student={{_base_.student_name}},
+    backbone={{_base_.student_pretrain_backbone}})

@@ -1,9 +1,9 @@
 # Reference row: the stock mmpretrain ResNet-18 (see README.md).
-_base_ = './_base_/supervised.py'
+_base_ = ['./_base_/supervised.py', '../_base_/students/r18.py']
 
 reference = dict(
-    student='ResNet-18',
-    backbone=dict(type='ResNet', depth=18),
+    student={{_base_.student_name}},
+    backbone={{_base_.student_pretrain_backbone}},
     source='mmpretrain::resnet/resnet18_8xb32_in1k.py',
     pretrain_epochs=100,
     # set to where you keep the stock checkpoint (nothing is downloaded)

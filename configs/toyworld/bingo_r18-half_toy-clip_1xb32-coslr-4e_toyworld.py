@@ -6,11 +6,13 @@ _base_ = [
     './_base_/toyworld_recipe.py',
 ]
 model = dict(
-    backbone={{_base_.student}},
+    backbone={{_base_.student_pretrain_backbone}},
     neck={{_base_.student_neck}},
     teacher={{_base_.toy_teacher}},
     text_bank={{_base_.toy_text_bank}},
     queue_size={{_base_.queue_size}})
+# replaces the inherited list; the always-on hooks (exact resume, non-finite
+# guard, data checks) are added by the train loop, ReliableEpochBasedTrainLoop
 custom_hooks = [
     dict(type='CheckpointMetaHook'),
     dict(type='BagNeighborsHook', pipeline={{_base_.bag_pipeline}}),

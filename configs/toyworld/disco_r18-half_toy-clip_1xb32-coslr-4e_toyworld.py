@@ -6,9 +6,9 @@ _base_ = [
     './_base_/toyworld_recipe.py',
 ]
 model = dict(
-    backbone={{_base_.student}},
+    backbone={{_base_.student_pretrain_backbone}},
     neck=dict(
-        in_channels={{_base_.student_channels}},
+        in_channels={{_base_.student_feat_dim}},
         hid_channels=1024,  # 4 x the student width
         out_channels={{_base_.teacher_dim}}),
     teacher={{_base_.toy_teacher}},

@@ -6,7 +6,7 @@ _base_ = [
     './_base_/toyworld_recipe.py',
 ]
 model = dict(
-    backbone={{_base_.student}},
+    backbone={{_base_.student_pretrain_backbone}},
     neck={{_base_.student_neck}},
     teacher={{_base_.toy_teacher}},
     text_bank={{_base_.toy_text_bank}})

@@ -1,4 +1,6 @@
 # Random-init reference row of the ToyWorld demo: the demo's half-width
 # ResNet-18 with no pre-training (configs/reference/README.md).
-_base_ = ['../reference/random_r18.py', './_base_/toyworld_student.py']
-reference = dict(student='ResNet-18 (half width)', backbone={{_base_.student}})
+_base_ = ['../reference/_base_/random_init.py', '../_base_/students/r18-half.py']
+reference = dict(
+    student={{_base_.student_name}},
+    backbone={{_base_.student_pretrain_backbone}})

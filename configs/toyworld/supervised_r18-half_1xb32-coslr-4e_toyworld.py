@@ -2,20 +2,16 @@
 # normalisation and schedule as the distilled rows, trained with ToyWorld's
 # class labels (cross-entropy) instead of a teacher.
 _base_ = [
+    'mmpretrain::_base_/models/resnet18.py',
     '../_base_/datasets/toyworld_lgd.py',
     './_base_/toyworld_recipe.py',
 ]
 num_classes = 16
+# mmpretrain's ResNet-18 classifier with the demo's student swapped in
 model = dict(
-    type='ImageClassifier',
-    backbone={{_base_.student}},
-    neck=dict(type='GlobalAveragePooling'),
+    backbone={{_base_.student_pretrain_backbone}},
     head=dict(
-        type='LinearClsHead',
-        num_classes=num_classes,
-        in_channels={{_base_.student_channels}},
-        loss=dict(type='CrossEntropyLoss'),
-        topk=(1, 5)))
+        num_classes=num_classes, in_channels={{_base_.student_feat_dim}}))
 # the distilled rows' CLIP normalisation, so only the training signal differs
 data_preprocessor = dict(
     _delete_=True,

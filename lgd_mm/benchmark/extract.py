@@ -18,39 +18,34 @@ which loads with ``torch.load(weights_only=True)`` and with mmengine's
 
 The torchvision layouts are renamed to mmpretrain's ``ResNet`` (same names,
 ``fc`` dropped) and ``MobileNetV2`` (``features.i`` -> ``conv1`` /
-``layerL.B`` / ``conv2``).
+``layerL.B`` / ``conv2``, by mmpretrain's own converter). Students are
+recognised by comparing keys and shapes with the pre-training backbones of
+``configs/_base_/students/``.
 """
+import contextlib
 import functools
+import importlib.util
+import io
 import os.path as osp
 from collections import OrderedDict
 from typing import Dict, Optional, Tuple
 
 import torch
 
+from lgd_mm.utils.normalization import CLIP_NORM, IMAGENET_NORM
+from lgd_mm.models.distillers.base import rename_legacy_neck_keys
 from lgd_mm.utils.fileio import atomic_torch_save
 from lgd_mm.utils.load_check import read_checkpoint
+from .runner import sync_bn_to_bn
+from .students import load_student, student_ids
 
 __all__ = [
-    'STUDENTS', 'EXPORT_FORMAT', 'CLIP_NORM', 'IMAGENET_NORM',
+    'EXPORT_FORMAT', 'CLIP_NORM', 'IMAGENET_NORM',
     'torchvision_mobilenet_v2_to_mmpretrain', 'detect_layout', 'infer_student',
     'convert_state', 'extract_backbone', 'save_payload'
 ]
 
 EXPORT_FORMAT = 'lgd_mm.backbone.v1'
-CLIP_NORM = dict(
-    mean=[122.771, 116.746, 104.094], std=[68.501, 66.632, 70.323])
-IMAGENET_NORM = dict(
-    mean=[123.675, 116.28, 103.53], std=[58.395, 57.12, 57.375])
-#: Student ids -> the mmpretrain backbone pre-training uses (and the
-#: benchmark configs' ``_base_/students/<id>.py``).
-STUDENTS = {
-    'r18': dict(type='ResNet', depth=18),
-    'mbv2': dict(type='MobileNetV2', widen_factor=1.0, out_indices=(7, )),
-    'mbv3-l': dict(type='MobileNetV3', arch='large'),
-    'effb0': dict(type='EfficientNet', arch='b0'),
-}
-# blocks per stage of MobileNetV2 1.0 (torchvision features.1-17)
-_MBV2_BLOCKS = (1, 2, 3, 4, 3, 3, 1)
 _HEAD_PREFIXES = ('neck.', 'head.')
 # normalisation of checkpoints that record none: official LGD pre-trained
 # with CLIP's, torchvision's weights with ImageNet's; other mmengine files
@@ -63,52 +58,41 @@ _DEFAULT_NORM = {
 _OFFICIAL_PREFIX = 'module.student.'
 
 
-def _mbv2_block_names() -> Dict[int, Tuple[str, bool]]:
-    """torchvision ``features.i`` -> (mmpretrain block name, has expand)."""
-    names, i = {}, 1
-    for stage, blocks in enumerate(_MBV2_BLOCKS, 1):
-        for b in range(blocks):
-            names[i] = (f'layer{stage}.{b}', stage > 1)
-            i += 1
-    return names
+@functools.lru_cache(maxsize=None)
+def _mmpretrain_converter(name: str):
+    """A converter script that mmpretrain ships in its ``.mim/tools``."""
+    import mmpretrain
+    path = osp.join(
+        osp.dirname(mmpretrain.__file__), '.mim', 'tools', 'model_converters',
+        f'{name}.py')
+    if not osp.isfile(path):
+        raise FileNotFoundError(f'mmpretrain converter {path} is missing; '
+                                'reinstall mmpretrain 1.2.0')
+    spec = importlib.util.spec_from_file_location(
+        f'mmpretrain_converter_{name}', path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def torchvision_mobilenet_v2_to_mmpretrain(
         state: Dict[str, torch.Tensor]) -> 'OrderedDict[str, torch.Tensor]':
-    """Rename torchvision MobileNetV2 keys to mmpretrain's ``MobileNetV2``.
-
-    torchvision wraps conv+BN(+ReLU6) in ``Sequential``s (``x.0`` conv,
-    ``x.1`` BN) except for each block's final linear conv and BN, which are
-    flat entries of ``conv``; mmpretrain uses ``ConvModule`` (``x.conv``,
-    ``x.bn``). ``classifier.*`` is dropped.
-    """
-    blocks = _mbv2_block_names()
-    last = len(blocks) + 1
-    out = OrderedDict()
-    for key, value in state.items():
-        parts = key.split('.')
-        if parts[0] != 'features':
-            continue
-        idx = int(parts[1])
-        if idx in (0, last):
-            module = 'conv1' if idx == 0 else 'conv2'
-            kind = 'conv' if parts[2] == '0' else 'bn'
-            out[f'{module}.{kind}.{".".join(parts[3:])}'] = value
-            continue
-        name, expand = blocks[idx]
-        j = int(parts[3])
-        # Sequential units: [expand], depthwise; then flat linear conv + BN
-        units = 2 if expand else 1
-        if j < units:
-            kind = 'conv' if parts[4] == '0' else 'bn'
-            rest = parts[5:]
-            unit = j
-        else:
-            kind = 'conv' if j == units else 'bn'
-            rest = parts[4:]
-            unit = units
-        out[f'{name}.conv.{unit}.{kind}.{".".join(rest)}'] = value
-    return out
+    """Rename torchvision MobileNetV2 keys to mmpretrain's ``MobileNetV2``
+    with mmpretrain's converter (``mobilenetv2_to_mmpretrain``), without its
+    per-key printing; ``classifier.*`` is dropped."""
+    tool = _mmpretrain_converter('mobilenetv2_to_mmpretrain')
+    out, done = OrderedDict(), set()
+    with contextlib.redirect_stdout(io.StringIO()):
+        for key, value in state.items():
+            if not key.startswith('features.'):
+                continue
+            if key.startswith('features.0.'):
+                tool.convert_conv1(key, value, out, done)
+            elif key.startswith('features.18.'):
+                tool.convert_conv5(key, value, out, done)
+            else:
+                tool.convert_block(key, value, out, done)
+    return OrderedDict((k[len('backbone.'):], v) for k, v in out.items())
 
 
 def detect_layout(state: Dict[str, torch.Tensor]) -> str:
@@ -130,8 +114,9 @@ def detect_layout(state: Dict[str, torch.Tensor]) -> str:
 
 
 def _official_projector(state: Dict[str, torch.Tensor]) -> OrderedDict:
-    """Official ``fc`` = Sequential(Linear, ReLU, Linear) -> ProjectionNeck."""
-    names = {'fc.0.': 'neck.fc0.', 'fc.2.': 'neck.fc1.'}
+    """Official ``fc`` = Sequential(Linear, ReLU, Linear) -> ``MoCoV2Neck``
+    (``mlp.0`` / ``mlp.2``)."""
+    names = {'fc.0.': 'neck.mlp.0.', 'fc.2.': 'neck.mlp.2.'}
     out = OrderedDict()
     for key, value in state.items():
         for old, new in names.items():
@@ -159,8 +144,11 @@ def convert_state(state: Dict[str, torch.Tensor],
         state = OrderedDict((k[7:] if k.startswith('module.') else k, v)
                             for k, v in state.items())
         keep = ('backbone.', ) + (_HEAD_PREFIXES if keep_head else ())
-        return OrderedDict(
+        out = OrderedDict(
             (k, v) for k, v in state.items() if k.startswith(keep))
+        # files of the former ProjectionNeck: one projector layout out
+        rename_legacy_neck_keys(out)
+        return out
     if layout == 'official-lgd':
         student = OrderedDict((k[len(_OFFICIAL_PREFIX):], v)
                               for k, v in state.items()
@@ -186,20 +174,22 @@ def _student_signature(sid: str) -> Tuple[Tuple[str, tuple], ...]:
     """(name, shape) of every tensor of a student's backbone."""
     import mmpretrain.models  # noqa: F401  (registers the backbones)
     from mmpretrain.registry import MODELS
-    model = MODELS.build(dict(STUDENTS[sid]))
+    model = MODELS.build(
+        sync_bn_to_bn(dict(load_student(sid)['pretrain_backbone'])))
     return tuple((k, tuple(v.shape)) for k, v in model.state_dict().items()
                  if not k.endswith('num_batches_tracked'))
 
 
 def infer_student(state: Dict[str, torch.Tensor]) -> Optional[str]:
-    """The :data:`STUDENTS` id whose backbone keys and shapes ``state``
-    (``backbone.*`` keys) matches exactly, or None."""
+    """The id of the student (``configs/_base_/students``) whose
+    pre-training backbone keys and shapes ``state`` (``backbone.*`` keys)
+    matches exactly, or None."""
     own = {
         k[len('backbone.'):]: tuple(v.shape)
         for k, v in state.items()
         if k.startswith('backbone.') and not k.endswith('num_batches_tracked')
     }
-    for sid in STUDENTS:
+    for sid in student_ids():
         if dict(_student_signature(sid)) == own:
             return sid
     return None

@@ -21,8 +21,8 @@ protocol differs from its task gets a column of its own headed
 ``task [protocol] metric``. Everything is the same for ToyWorld and for
 ImageNet / COCO / ADE20K runs: only the task ids differ.
 
-Labels. Students are shown with their paper names (``resnet18`` ->
-``ResNet-18``); open_clip teacher names are shown as CLIP models
+Labels. Students are shown with their paper names (``r18`` ->
+``ResNet-18``, from ``configs/_base_/students/``); open_clip teacher names are shown as CLIP models
 (``RN50-quickgelu (openai)`` -> ``CLIP RN50 (openai)``, the label of the
 metafiles) and checkpoint paths by their file name.
 """
@@ -36,16 +36,15 @@ from typing import Dict, Iterable, List, Optional, Sequence
 
 from lgd_mm.utils.fileio import atomic_write, atomic_write_text
 from .records import METRIC_NAMES, BenchmarkRecord, find_records
-from .reported import STUDENT_IDS, reported_records
-from .runner import TASKS
+from .reported import reported_records
+from .students import student_ids, student_name
+from .tasks import TASKS
 
 __all__ = [
     'Column', 'Row', 'Leaderboard', 'build_leaderboard', 'load_records',
     'write_markdown', 'write_csv', 'plot_leaderboard', 'make_leaderboard'
 ]
 
-_STUDENT_NAMES = {v: k for k, v in STUDENT_IDS.items()}
-_STUDENT_ORDER = list(STUDENT_IDS.values())
 _SOURCE_ORDER = ('reported', 'ours')
 # Default plot metric: the first of these with a plottable point.
 _PLOT_METRICS = ('box_AP', 'mIoU', 'mask_AP', 'top1')
@@ -98,8 +97,8 @@ class Leaderboard:
 
 
 def student_label(student: str) -> str:
-    """Paper name of a record student id (``resnet18`` -> ``ResNet-18``)."""
-    return _STUDENT_NAMES.get(student, student)
+    """Paper name of a record student id (``r18`` -> ``ResNet-18``)."""
+    return student_name(student)
 
 
 def teacher_label(teacher: str) -> str:
@@ -193,10 +192,12 @@ def build_leaderboard(records: Iterable[BenchmarkRecord]) -> Leaderboard:
     # the papers do); rows without one come last in their group
     labels = list(dict.fromkeys(key[3] for key in rows))
 
+    students = student_ids()
+
     def row_rank(row: Row) -> tuple:
-        known = row.student in _STUDENT_ORDER
+        known = row.student in students
         return (not known,
-                _STUDENT_ORDER.index(row.student) if known else row.student,
+                students.index(row.student) if known else row.student,
                 row.method.lower(), not row.pretrain,
                 labels.index(row.pretrain), row.teacher,
                 _SOURCE_ORDER.index(row.source))

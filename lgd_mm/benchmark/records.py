@@ -8,7 +8,7 @@ Schema ``lgd_mm.benchmark.v1`` (keys of :class:`BenchmarkRecord`):
 
 * ``method``: pre-training method row label, e.g. ``'LGD'``, ``'SEED'``,
   ``'random init'``, ``'supervised'``.
-* ``student``: backbone id, e.g. ``'resnet18'``, ``'mobilenet_v2'``.
+* ``student``: backbone id, e.g. ``'r18'``, ``'mbv2'`` (``configs/_base_/students/``).
 * ``teacher``: teacher id (``'CLIP RN50 (openai)'``) or ``'-'``.
 * ``task``: downstream task id, e.g. ``'coco_mask-rcnn_fpn_1x'``,
   ``'ade20k_upernet_160k'``, ``'in1k_linear'``, ``'in1k_knn'``,
@@ -88,11 +88,10 @@ class BenchmarkRecord:
         return f'{self.method}|{self.student}|{self.task}|{self.source}'
 
     def file_name(self) -> str:
-        safe = [
-            ''.join(c if c.isalnum() or c in '-.' else '_' for c in s)
-            for s in (self.method, self.student, self.task, self.source)
-        ]
-        return '__'.join(safe) + '.json'
+        return '__'.join(
+            safe_name(s)
+            for s in (self.method, self.student, self.task, self.source)) + \
+            '.json'
 
     def dump(self, out_dir: str) -> str:
         """Write the record into ``out_dir``; returns the file path."""
@@ -110,6 +109,15 @@ class BenchmarkRecord:
             return cls(**data)
         except (TypeError, ValueError) as e:
             raise ValueError(f'{path}: {e}') from None
+
+
+def safe_name(text: str) -> str:
+    """``text`` as one path component: letters, digits, ``-`` and ``.``
+    kept, anything else (separators included) ``_``; no leading dot, so
+    neither ``..`` nor a hidden name can come out of user text or file
+    metadata."""
+    name = ''.join(c if c.isalnum() or c in '-.' else '_' for c in str(text))
+    return '_' + name[1:] if name.startswith('.') else (name or '_')
 
 
 def find_records(paths: Iterable[str]) -> List[BenchmarkRecord]:

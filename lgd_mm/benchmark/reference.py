@@ -22,6 +22,7 @@ import torch
 from mmengine.config import Config
 from mmengine.logging import MMLogger
 
+from .runner import sync_bn_to_bn
 from .extract import (EXPORT_FORMAT, extract_backbone, infer_student,
                       save_payload)
 
@@ -63,7 +64,7 @@ def export_reference(cfg: Union[str, Config],
     if ref is None:
         raise KeyError(f'{src}: no `reference` dict (see '
                        'configs/reference/README.md)')
-    missing = [k for k in _REQUIRED if k not in ref]
+    missing = [k for k in _REQUIRED if ref.get(k) is None]
     if missing:
         raise KeyError(f'{src}: reference misses {missing}')
     if ref.get('checkpoint'):
@@ -75,8 +76,13 @@ def export_reference(cfg: Union[str, Config],
     else:
         from lgd_mm.registry import MODELS
         from mmengine.registry import DefaultScope
-        backbone_cfg = dict(ref['backbone'])
-        backbone_cfg.pop('init_cfg', None)
+        # the student's pre-training backbone (configs/_base_/students),
+        # built on one device
+        backbone_cfg = sync_bn_to_bn({
+            k: v
+            for k, v in ref['backbone'].items()
+            if k not in ('init_cfg', '_delete_')
+        })
         state = torch.random.get_rng_state()
         logger = MMLogger.get_current_instance()
         level = logger.level

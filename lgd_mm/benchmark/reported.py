@@ -19,7 +19,7 @@ Metafile layout read here::
           Training Data: ImageNet-1k     # -> extra.training_data
           Vocabulary: imagenet           # optional (LGD's text bank)
           Teacher: CLIP RN50 (openai)    # -> record.teacher
-          Student: ResNet-18             # -> record.student ('resnet18')
+          Student: ResNet-18             # -> record.student ('r18')
           Parameters: 11176512           # backbone -> record.params_m
           FLOPs: 1820000000              # backbone -> record.flops_g
         Results: null
@@ -47,7 +47,7 @@ Mapping rules:
   ``Downstream``, overridden by its own Metadata; an entry with Results and
   no parent must carry Teacher and Student itself.
 * ``Metadata.Protocol`` is required on result entries: it is the lgd_mm
-  task id (a key of :data:`lgd_mm.benchmark.TASKS`, e.g.
+  task id (an entry of ``configs/benchmarks/tasks.yml``, e.g.
   ``in1k_zero_shot``, ``caltech256_zero_shot``, ``in1k_linear``,
   ``in1k-1pct_linear``, ``in1k-10pct_linear``, ``caltech256_linear``,
   ``coco_mask-rcnn_fpn_1x``, ``ade20k_upernet_160k``), so reported and
@@ -56,9 +56,9 @@ Mapping rules:
   ``top5``, ``box AP`` -> ``box_AP`` (``box AP50``/``box AP75`` too),
   ``mask AP`` -> ``mask_AP`` (and AP50/75), ``mIoU``, ``mAcc``, ``aAcc``;
   the record names themselves are accepted too. Values are in percent.
-* Students are mapped to record ids with :data:`STUDENT_IDS` (``ResNet-18``
-  -> ``resnet18``, as ``tools/benchmark.py`` writes them); other names are
-  kept as they are.
+* Students are mapped to their ids (``ResNet-18`` -> ``r18``, as
+  ``configs/_base_/students/`` names them and ``tools/benchmark.py`` writes
+  them); other names are kept as they are.
 * ``extra.pretrain`` is a short pre-training label, e.g. ``'200e IN/IN'``
   (epochs, training data / text vocabulary), which the leaderboard shows and
   uses to tell rows of the same method and student apart.
@@ -70,9 +70,10 @@ from typing import Dict, Iterable, List, Optional
 import yaml
 
 from .records import METRIC_NAMES, BenchmarkRecord
+from .students import student_id
 
 __all__ = [
-    'METAFILE_METRICS', 'STUDENT_IDS', 'find_metafiles', 'pretrain_label',
+    'METAFILE_METRICS', 'find_metafiles', 'pretrain_label',
     'metafile_records', 'reported_records'
 ]
 
@@ -90,13 +91,6 @@ METAFILE_METRICS: Dict[str, str] = {
         name: name
         for name in METRIC_NAMES
     },
-}
-#: Metafile student name -> record student id (``tools/benchmark.py``).
-STUDENT_IDS: Dict[str, str] = {
-    'ResNet-18': 'resnet18',
-    'MobileNetV2': 'mobilenet_v2',
-    'MobileNetV3-L': 'mobilenet_v3_large',
-    'EfficientNet-B0': 'efficientnet_b0',
 }
 # Short data / vocabulary names of the paper's "Data/Text" column.
 _SHORT_DATA = {
@@ -219,7 +213,7 @@ def metafile_records(path: str) -> List[BenchmarkRecord]:
             records.append(
                 BenchmarkRecord(
                     method=str(method),
-                    student=STUDENT_IDS.get(ctx['Student'], ctx['Student']),
+                    student=student_id(str(ctx['Student'])),
                     teacher=str(ctx['Teacher']),
                     task=str(ctx['Protocol']),
                     protocol=str(ctx['Protocol']),

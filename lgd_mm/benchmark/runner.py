@@ -1,16 +1,16 @@
-"""Run downstream benchmarks of one pre-trained backbone and record them.
+"""Run one benchmark task of one pre-trained backbone and record it.
 
-``tools/benchmark.py`` is the command line; this module holds the parts:
+The parts :func:`lgd_mm.benchmark.run` puts together:
 
-* :data:`TASKS`: task id -> config template, protocol, data set and the
-  input size at which backbone FLOPs are counted; :data:`SUITES` names
-  groups of tasks;
-* :func:`prepare_config`: a task config with the checkpoint plugged in
-  (``init_cfg`` for fine-tuning, ``load_from`` for evaluation-only tasks),
-  a fixed seed, SyncBN -> BN for single-process runs, user overrides;
+* :func:`prepare_config`: a task config (``tasks.yml``) with the checkpoint
+  plugged in (``init_cfg`` for fine-tuning, ``load_from`` for
+  evaluation-only tasks), a fixed seed, SyncBN -> BN for single-process
+  runs, user overrides;
 * :func:`run_task`: train and/or test through an mmengine Runner in this
-  process, or through ``tools/dist_train.sh`` / ``slurm_train.sh`` and
-  ``tools/test.py``;
+  process. Distributed runs start this process once per rank
+  (``tools/dist_benchmark.sh``, ``tools/slurm_benchmark.sh``); the Runner
+  joins the process group of its ``launcher``. The library never starts
+  processes or scripts itself;
 * :func:`record_metrics` / :func:`backbone_complexity` /
   :func:`make_record`: metric names mapped to the record schema (box AP in
   percent, mIoU, top-1, ...), backbone params and FLOPs (mmengine's
@@ -18,195 +18,24 @@
 """
 import copy
 import functools
-import glob
 import json
 import os
 import os.path as osp
-import subprocess
-import sys
 import uuid
-from typing import Dict, List, Optional, Sequence, Tuple, Union
+from typing import Dict, Optional, Sequence, Tuple, Union
 
 from mmengine.config import Config
 
-from .extract import STUDENTS
+from lgd_mm.utils.config_paths import config_root
 from .records import BenchmarkRecord
+from .tasks import TASKS, task_config
 
 __all__ = [
-    'TASKS', 'SUITES', 'METRIC_MAP', 'resolve_tasks', 'task_config',
-    'sync_bn_to_bn', 'prepare_config', 'head_options', 'run_task',
-    'final_val_metrics', 'record_metrics', 'backbone_complexity', 'make_record'
+    'METRIC_MAP', 'sync_bn_to_bn', 'prepare_config', 'head_options',
+    'run_task', 'last_val_metrics', 'record_metrics', 'backbone_complexity',
+    'make_record'
 ]
 
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-CONFIG_ROOT = osp.join(REPO, 'configs', 'benchmarks')
-ALL_STUDENTS = tuple(STUDENTS)
-#: Student ids -> record student names.
-STUDENT_NAMES = {
-    'r18': 'resnet18',
-    'mbv2': 'mobilenet_v2',
-    'mbv3-l': 'mobilenet_v3_large',
-    'effb0': 'efficientnet_b0',
-}
-
-
-def _task(config: str,
-          kind: str,
-          dataset: str,
-          shape: Tuple[int, int],
-          students: Sequence[str] = ALL_STUDENTS,
-          head: bool = False,
-          overrides: Sequence[str] = ()):
-    return dict(
-        config=config,
-        kind=kind,
-        dataset=dataset,
-        input_shape=(3, ) + tuple(shape),
-        students=tuple(students),
-        needs_head=head,
-        overrides=tuple(overrides))
-
-
-_COCO, _ADE, _CITY, _CLS = (800, 1333), (512, 512), (769, 769), (224, 224)
-_TOY, _TOY_CLS = (128, 128), (64, 64)
-#: Task id (= record ``task`` = protocol id) -> how to run it. ``config``
-#: is relative to configs/benchmarks with ``{s}`` for the student id;
-#: ``kind`` 'train' fine-tunes (metrics: last validation), 'test' only
-#: evaluates the pretrained weights; ``overrides`` are config fragments
-#: (relative to configs/benchmarks) merged into the stock config first,
-#: e.g. to run it on ToyWorld (data and sizes only; same model and code).
-TASKS: Dict[str, dict] = {
-    'coco_mask-rcnn_fpn_1x':
-    _task('mmdet/mask-rcnn_{s}-ssl-pre_fpn_1x_coco.py', 'train', 'COCO',
-          _COCO),
-    'coco_mask-rcnn_fpn-4conv1fc_1x':
-    _task('mmdet/mask-rcnn_{s}-ssl-pre_fpn-4conv1fc_1x_coco.py', 'train',
-          'COCO', _COCO),
-    'coco_mask-rcnn_fpn-4conv1fc_ms-1x':
-    _task('mmdet/mask-rcnn_{s}-ssl-pre_fpn-4conv1fc_ms-1x_coco.py', 'train',
-          'COCO', _COCO),
-    'coco_mask-rcnn_fpn_lgd-adamw-1x':
-    _task('mmdet/mask-rcnn_{s}-ssl-pre_fpn_lgd-adamw-1x_coco.py', 'train',
-          'COCO', _COCO, ('r18', 'mbv2')),
-    'coco_retinanet_fpn_1x':
-    _task('mmdet/retinanet_{s}-ssl-pre_fpn_1x_coco.py', 'train', 'COCO',
-          _COCO),
-    'ade20k_upernet_160k':
-    _task('mmseg/upernet_{s}-ssl-pre_4xb4-160k_ade20k-512x512.py', 'train',
-          'ADE20K', _ADE),
-    'ade20k_fpn_80k':
-    _task('mmseg/fpn_{s}-ssl-pre_4xb4-80k_ade20k-512x512.py', 'train',
-          'ADE20K', _ADE),
-    'cityscapes_fcn-d8_80k':
-    _task('mmseg/fcn_{s}-ssl-pre-d8_4xb2-80k_cityscapes-769x769.py', 'train',
-          'Cityscapes', _CITY, ('r18', 'mbv2')),
-    'cityscapes_upernet_80k':
-    _task('mmseg/upernet_{s}-ssl-pre_4xb2-80k_cityscapes-769x769.py', 'train',
-          'Cityscapes', _CITY, ('r18', 'mbv2')),
-    'in1k_linear':
-    _task('classification/linear_{s}-ssl-pre_8xb32-steplr-100e_in1k.py',
-          'train', 'ImageNet-1k', _CLS),
-    'in1k-1pct_linear':
-    _task('classification/linear_{s}-ssl-pre_8xb32-steplr-100e_in1k-1pct.py',
-          'train', 'ImageNet-1k (1% labels)', _CLS),
-    'in1k-10pct_linear':
-    _task('classification/linear_{s}-ssl-pre_8xb32-steplr-100e_in1k-10pct.py',
-          'train', 'ImageNet-1k (10% labels)', _CLS),
-    'caltech256_linear':
-    _task('classification/linear_{s}-ssl-pre_8xb32-steplr-100e_caltech256.py',
-          'train', 'Caltech-256', _CLS),
-    'in1k_knn':
-    _task('classification/knn_{s}-ssl-pre_k20-t0.07_in1k.py', 'test',
-          'ImageNet-1k', _CLS),
-    'in1k_zero_shot':
-    _task(
-        'classification/zero-shot_{s}-lgd-pre_clip-rn50_in1k.py',
-        'test',
-        'ImageNet-1k',
-        _CLS,
-        head=True),
-    'caltech256_zero_shot':
-    _task(
-        'classification/zero-shot_{s}-lgd-pre_clip-rn50_caltech256.py',
-        'test',
-        'Caltech-256',
-        _CLS,
-        head=True),
-    # the offline ToyWorld benchmark (tools/demo.py): the stock configs
-    # above with configs/benchmarks/toyworld/ fragments
-    'toyworld_mask-rcnn_fpn':
-    _task(
-        'mmdet/mask-rcnn_{s}-ssl-pre_fpn_1x_coco.py',
-        'train',
-        'ToyWorld',
-        _TOY,
-        overrides=['toyworld/mask-rcnn_fpn_toyworld.py']),
-    'toyworld_retinanet_fpn':
-    _task(
-        'mmdet/retinanet_{s}-ssl-pre_fpn_1x_coco.py',
-        'train',
-        'ToyWorld',
-        _TOY,
-        overrides=['toyworld/retinanet_fpn_toyworld.py']),
-    'toyworld_fpn':
-    _task(
-        'mmseg/fpn_{s}-ssl-pre_4xb4-80k_ade20k-512x512.py',
-        'train',
-        'ToyWorld',
-        _TOY,
-        overrides=['toyworld/fpn_toyworld.py']),
-    'toyworld_upernet':
-    _task(
-        'mmseg/upernet_{s}-ssl-pre_4xb4-160k_ade20k-512x512.py',
-        'train',
-        'ToyWorld',
-        _TOY,
-        overrides=['toyworld/upernet_toyworld.py']),
-    'toyworld_linear':
-    _task(
-        'classification/linear_{s}-ssl-pre_8xb32-steplr-100e_in1k.py',
-        'train',
-        'ToyWorld',
-        _TOY_CLS,
-        overrides=['toyworld/linear_toyworld.py']),
-    'toyworld_knn':
-    _task(
-        'classification/knn_{s}-ssl-pre_k20-t0.07_in1k.py',
-        'test',
-        'ToyWorld',
-        _TOY_CLS,
-        overrides=['toyworld/knn_toyworld.py']),
-    'toyworld_zero_shot':
-    _task(
-        'classification/zero-shot_{s}-lgd-pre_clip-rn50_in1k.py',
-        'test',
-        'ToyWorld',
-        _TOY_CLS,
-        head=True,
-        overrides=['toyworld/zero-shot_toyworld.py']),
-}
-#: Named groups of tasks for ``--suite``.
-SUITES: Dict[str, List[str]] = {
-    'det': ['coco_mask-rcnn_fpn_1x', 'coco_retinanet_fpn_1x'],
-    'seg': ['ade20k_upernet_160k', 'ade20k_fpn_80k'],
-    'cityscapes': ['cityscapes_fcn-d8_80k', 'cityscapes_upernet_80k'],
-    'cls': ['in1k_linear', 'in1k_knn', 'in1k_zero_shot'],
-    'semi': ['in1k-1pct_linear', 'in1k-10pct_linear'],
-    'caltech': ['caltech256_linear', 'caltech256_zero_shot'],
-    'lgd-official': ['coco_mask-rcnn_fpn_lgd-adamw-1x'],
-    # the demo's transfer tasks; toyworld-all adds the second model of each
-    'toyworld': [
-        'toyworld_mask-rcnn_fpn', 'toyworld_fpn', 'toyworld_linear',
-        'toyworld_knn', 'toyworld_zero_shot'
-    ],
-}
-SUITES['toyworld-all'] = SUITES['toyworld'] + [
-    'toyworld_retinanet_fpn', 'toyworld_upernet'
-]
-SUITES['all'] = [
-    t for name in ('det', 'seg', 'cls', 'semi', 'caltech')
-    for t in SUITES[name]
-]
 #: Runner metric name -> (record metric name, factor to percent).
 METRIC_MAP: Dict[str, Tuple[str, float]] = {
     'coco/bbox_mAP': ('box_AP', 100.),
@@ -226,33 +55,6 @@ METRIC_MAP: Dict[str, Tuple[str, float]] = {
 }
 #: Metrics kept in ``extra`` (the record schema has no column for them).
 EXTRA_METRICS = {'zero_shot/teacher_top1': 'teacher_top1'}
-
-
-def resolve_tasks(tasks: Optional[Sequence[str]] = None,
-                  suite: Optional[str] = None) -> List[str]:
-    """Task ids from explicit ids and/or a suite name, in order, unique."""
-    names = list(tasks or [])
-    if suite:
-        if suite not in SUITES:
-            raise KeyError(f'unknown suite {suite!r}; choose from '
-                           f'{sorted(SUITES)}')
-        names = SUITES[suite] + names
-    unknown = [t for t in names if t not in TASKS]
-    if unknown:
-        raise KeyError(f'unknown task(s) {unknown}; choose from '
-                       f'{sorted(TASKS)}')
-    if not names:
-        raise ValueError('no task given: pass --tasks and/or --suite')
-    return list(dict.fromkeys(names))
-
-
-def task_config(task: str, student: str) -> str:
-    """Path of the config running ``task`` for ``student``."""
-    spec = TASKS[task]
-    if student not in spec['students']:
-        raise ValueError(f'task {task} has no config for student '
-                         f'{student!r} (only {list(spec["students"])})')
-    return osp.join(CONFIG_ROOT, spec['config'].format(s=student))
 
 
 def sync_bn_to_bn(cfg):
@@ -283,9 +85,8 @@ def prepare_config(
     """The config of one benchmark run.
 
     Args:
-        task (str): A :data:`TASKS` id.
-        student (str): Student id (``r18``, ``mbv2``, ``mbv3-l``,
-            ``effb0``).
+        task (str): A task id (``configs/benchmarks/tasks.yml``).
+        student (str): Student id (``configs/_base_/students/<id>.py``).
         checkpoint (str): Backbone file (``tools/extract_backbone.py``; with
             the projector for zero-shot tasks).
         work_dir (str): The run's work dir.
@@ -301,7 +102,7 @@ def prepare_config(
     for fragment in TASKS[task]['overrides']:
         # one by one, so that ``_delete_`` in a fragment replaces settings
         cfg.merge_from_dict(
-            Config.fromfile(osp.join(CONFIG_ROOT, fragment)).to_dict())
+            Config.fromfile(osp.join(config_root(), fragment)).to_dict())
     if TASKS[task]['kind'] == 'train':
         backbone = cfg.model.backbone
         if backbone.get('init_cfg', {}).get('type') != 'Pretrained':
@@ -332,11 +133,11 @@ def prepare_config(
 def head_options(payload: dict) -> dict:
     """Zero-shot settings dictated by an export made with ``keep_head``.
 
-    The projector's type and widths come from its weights (lgd_mm's
-    ``ProjectionNeck``: ``fc0``/``fc1``; mmpretrain's ``MoCoV2Neck`` of
-    DisCo: ``mlp.0``/``mlp.2``), and the teacher (whose text tower builds
-    the evaluation bank) from the checkpoint's meta: the student was
-    distilled into that teacher's embedding space.
+    The projector (mmpretrain's ``MoCoV2Neck``, ``mlp.0`` / ``mlp.2``, the
+    one layout exports have) gets its widths from the weights, and the
+    teacher (whose text tower builds the evaluation bank) comes from the
+    checkpoint's meta: the student was distilled into that teacher's
+    embedding space.
 
     Args:
         payload (dict): ``{'state_dict', 'meta'}`` from
@@ -347,18 +148,15 @@ def head_options(payload: dict) -> dict:
     """
     weights, meta = payload['state_dict'], payload['meta']
     options = {}
-    for neck, first, last in (('ProjectionNeck', 'fc0', 'fc1'),
-                              ('MoCoV2Neck', 'mlp.0', 'mlp.2')):
-        w0 = weights.get(f'neck.{first}.weight')
-        w1 = weights.get(f'neck.{last}.weight')
-        if w0 is not None and w1 is not None:
-            options.update({
-                'model.neck.type': neck,
-                'model.neck.in_channels': w0.shape[1],
-                'model.neck.hid_channels': w0.shape[0],
-                'model.neck.out_channels': w1.shape[0]
-            })
-            break
+    first = weights.get('neck.mlp.0.weight')
+    last = weights.get('neck.mlp.2.weight')
+    if first is not None and last is not None:
+        options.update({
+            'model.neck.type': 'MoCoV2Neck',
+            'model.neck.in_channels': first.shape[1],
+            'model.neck.hid_channels': first.shape[0],
+            'model.neck.out_channels': last.shape[0]
+        })
     if meta.get('teacher'):
         tag = meta.get('teacher_weights')
         options['model.teacher.model_name'] = meta['teacher']
@@ -367,26 +165,25 @@ def head_options(payload: dict) -> dict:
     return options
 
 
-def final_val_metrics(work_dir: str) -> Dict[str, float]:
-    """The last validation metrics a training run logged.
+def last_val_metrics(runner) -> Dict[str, float]:
+    """The metrics of the last validation of a finished training run.
 
-    Reads ``scalars.json`` of mmengine's ``LocalVisBackend`` in the newest
-    run folder of ``work_dir``, so it works for in-process, ``dist_train.sh``
-    and slurm runs alike.
+    Read from the runner's message hub (``val/<metric>``, which mmengine's
+    ``RuntimeInfoHook`` fills on every rank), not from a log file that a
+    second run could share.
+
+    Raises:
+        RuntimeError: The run validated no metric of :data:`METRIC_MAP`.
     """
-    files = glob.glob(osp.join(work_dir, '*', 'vis_data', 'scalars.json'))
-    if not files:
-        raise FileNotFoundError(f'no */vis_data/scalars.json in {work_dir}; '
-                                'did the run validate with LocalVisBackend?')
-    last = {}
-    with open(max(files, key=osp.getmtime), encoding='utf-8') as f:
-        for line in f:
-            entry = json.loads(line)
-            if any(k in METRIC_MAP for k in entry):
-                last = entry
-    if not last:
-        raise RuntimeError(f'{work_dir}: the run logged no validation '
-                           f'metric (expected one of {sorted(METRIC_MAP)})')
+    last = {
+        key[len('val/'):]: float(buf.current())
+        for key, buf in runner.message_hub.log_scalars.items()
+        if key.startswith('val/')
+    }
+    if not any(k in METRIC_MAP for k in last):
+        raise RuntimeError(f'{runner.work_dir}: the run logged no validation '
+                           f'metric (expected one of {sorted(METRIC_MAP)}); '
+                           'does train_cfg.val_interval fit the schedule?')
     return last
 
 
@@ -445,95 +242,26 @@ def _complexity(key: str) -> Tuple[float, Optional[float]]:
     return round(params / 1e6, 3), flops
 
 
-def _train_cmd(launcher: str, cfg_file: str, work_dir: str, gpus: int,
-               partition: Optional[str], job: str) -> List[str]:
-    if launcher == 'pytorch':
-        return [
-            'bash',
-            osp.join(REPO, 'tools', 'dist_train.sh'), cfg_file,
-            str(gpus), '--work-dir', work_dir
-        ]
-    if launcher == 'slurm':
-        return [
-            'bash',
-            osp.join(REPO, 'tools', 'slurm_train.sh'), partition, job,
-            cfg_file, work_dir
-        ]
-    return [
-        sys.executable,
-        osp.join(REPO, 'tools', 'train.py'), cfg_file, '--work-dir', work_dir
-    ]
-
-
-def _test_cmd(launcher: str, cfg_file: str, ckpt: str, out: str, gpus: int,
-              partition: Optional[str], job: str) -> List[str]:
-    test = [osp.join(REPO, 'tools', 'test.py'), cfg_file, ckpt, '--out', out]
-    if launcher == 'pytorch':
-        return [
-            'bash',
-            osp.join(REPO, 'tools', 'dist_test.sh'), cfg_file, ckpt,
-            str(gpus), '--out', out
-        ]
-    if launcher == 'slurm':
-        per_node = min(gpus, 8)
-        return [
-            'srun', '-p', partition, f'--job-name={job}',
-            f'--gres=gpu:{per_node}', f'--ntasks={gpus}',
-            f'--ntasks-per-node={per_node}', '--kill-on-bad-exit=1',
-            sys.executable, '-u'
-        ] + test + ['--launcher', 'slurm']
-    return [sys.executable] + test
-
-
-def run_task(cfg: Config,
-             kind: str,
-             launcher: str = 'none',
-             gpus: int = 1,
-             partition: Optional[str] = None,
-             job_name: str = 'lgd_bench') -> Dict[str, float]:
-    """Run one prepared config and return its final runner metrics.
+def run_task(cfg: Config, kind: str) -> Dict[str, float]:
+    """Run one prepared config in this process; return its final metrics.
 
     Args:
-        cfg (Config): From :func:`prepare_config`.
+        cfg (Config): From :func:`prepare_config`; ``cfg.launcher`` says
+            whether this process is one rank of a distributed job.
         kind (str): 'train' (fine-tune; metrics of the last validation) or
             'test' (evaluate ``load_from``).
-        launcher (str): 'none' runs a Runner in this process; 'pytorch'
-            uses ``tools/dist_train.sh`` / ``dist_test.sh`` with ``gpus``
-            processes; 'slurm' uses ``tools/slurm_train.sh`` / ``srun`` on
-            ``partition``.
-        gpus (int): Processes (GPUs) for 'pytorch' and 'slurm'.
-        partition (str, optional): Slurm partition.
-        job_name (str): Slurm job name.
 
     Returns:
-        dict: Metric name -> value, as the runner reports them.
+        dict: Metric name -> value, as the runner reports them (the same on
+        every rank).
     """
-    work_dir = cfg.work_dir
-    os.makedirs(work_dir, exist_ok=True)
-    if launcher == 'none':
-        from lgd_mm.utils.cli import build_runner
-        runner = build_runner(cfg)
-        if kind == 'train':
-            runner.train()
-            return final_val_metrics(work_dir)
-        return runner.test()
-    if launcher == 'slurm' and not partition:
-        raise ValueError('--launcher slurm needs a partition')
-    cfg_file = osp.join(work_dir, 'benchmark_config.py')
-    cfg.dump(cfg_file)
-    env = dict(os.environ, GPUS=str(gpus), PYTHON=sys.executable)
+    from lgd_mm.utils.cli import build_runner
+    os.makedirs(cfg.work_dir, exist_ok=True)
+    runner = build_runner(cfg)
     if kind == 'train':
-        cmd = _train_cmd(launcher, cfg_file, work_dir, gpus, partition,
-                         job_name)
-        subprocess.run(cmd, check=True, cwd=REPO, env=env)
-        return final_val_metrics(work_dir)
-    out = osp.join(work_dir, 'metrics.json')
-    cmd = _test_cmd(launcher, cfg_file, cfg.load_from, out, gpus, partition,
-                    job_name)
-    subprocess.run(
-        cmd + ['--work-dir', work_dir], check=True, cwd=REPO, env=env)
-    with open(out, encoding='utf-8') as f:
-        return json.load(f)
+        runner.train()
+        return last_val_metrics(runner)
+    return runner.test()
 
 
 def _batch(cfg: Config, kind: str) -> Optional[int]:
@@ -581,13 +309,14 @@ def make_record(task: str,
         pretrain_mean=meta.get('mean'),
         pretrain_std=meta.get('std'),
         vocab=meta.get('vocab'),
-        config=osp.relpath(task_config(task, student), REPO),
+        config=osp.join('configs',
+                        osp.relpath(task_config(task, student), config_root())),
         work_dir=cfg.work_dir,
         **more,
         **(extra or {}))
     return BenchmarkRecord(
         method=method or meta.get('algorithm') or 'unknown',
-        student=STUDENT_NAMES.get(student, student),
+        student=student,
         task=task,
         metrics=metrics,
         teacher=teacher,

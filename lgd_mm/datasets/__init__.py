@@ -3,11 +3,12 @@
 import mmpretrain.datasets  # noqa: F401
 
 from .toyworld import (TOYWORLD_CLASSES, TOYWORLD_PALETTE, TOYWORLD_PRESETS,
-                       ToyWorldSegDataset, generate_toyworld)
+                       ToyWorldCaptionDataset, ToyWorldSegDataset,
+                       generate_toyworld)
 
 __all__ = [
     'TOYWORLD_CLASSES', 'TOYWORLD_PALETTE', 'TOYWORLD_PRESETS',
-    'ToyWorldSegDataset', 'generate_toyworld'
+    'ToyWorldCaptionDataset', 'ToyWorldSegDataset', 'generate_toyworld'
 ]
 
 # BINGO's kNN pre-pass and bag dataset
@@ -29,3 +30,9 @@ __all__ += [
     'CocoAnnotationError', 'check_coco_json', 'check_config_coco',
     'check_data_roots', 'BadImageError', 'CheckedLoadImageFromFile'
 ]
+
+# Contrastive image-text training (the toy CLIP teacher)
+from .samplers import ClassDisjointSampler  # noqa: E402
+from .transforms.class_prompt import RandomClassPrompt  # noqa: E402
+
+__all__ += ['ClassDisjointSampler', 'RandomClassPrompt']

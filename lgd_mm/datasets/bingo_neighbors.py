@@ -4,6 +4,7 @@ depend on (lgd_method.md §6)."""
 import hashlib
 import json
 import os.path as osp
+import warnings
 from typing import Callable, List, Optional, Sequence
 
 import torch
@@ -86,21 +87,89 @@ def bag_cache_key(teacher, data_list: Sequence[str], pipeline: Sequence,
                                      sort_keys=True).encode()).hexdigest()
 
 
-def load_bags(path: str, key: str) -> Optional[torch.Tensor]:
-    """The cached table at ``path`` if it was computed for ``key``."""
+def check_bags(table,
+               num_images: Optional[int] = None,
+               k: Optional[int] = None) -> Optional[str]:
+    """What is wrong with a neighbour table (None if nothing).
+
+    A table must be an integer (N, k) tensor whose entries index the
+    ``num_images`` training images; an all-zero table (a buffer never
+    filled) is refused, as it would make every bag image 0.
+
+    Args:
+        table: The candidate table.
+        num_images (int, optional): N, the number of training images.
+        k (int, optional): Neighbours per row.
+    """
+    if not torch.is_tensor(table) or table.dim() != 2 or \
+            table.dtype.is_floating_point or table.dtype == torch.bool:
+        desc = (f'{table.dtype} tensor of shape {tuple(table.shape)}'
+                if torch.is_tensor(table) else type(table).__name__)
+        return f'not an integer (N, k) neighbour table: {desc}'
+    rows, cols = table.shape
+    if num_images is not None and rows != num_images or \
+            k is not None and cols != k:
+        return (f'shape {(rows, cols)}, expected ({num_images}, {k}) '
+                '(images x neighbours)')
+    if table.numel() == 0:
+        return 'an empty table'
+    if not table.any():
+        return 'an all-zero table (never filled)'
+    low, high = int(table.min()), int(table.max())
+    if low < 0 or num_images is not None and high >= num_images:
+        return (f'indices out of range: {low}..{high} for '
+                f'{num_images if num_images is not None else "N"} images')
+    return None
+
+
+def load_bags(path: str,
+              key: str,
+              num_images: Optional[int] = None,
+              k: Optional[int] = None) -> Optional[torch.Tensor]:
+    """The cached table at ``path`` if it was computed for ``key``.
+
+    A file that cannot be read (empty, truncated, not a cache), was made
+    for another key, or holds an invalid table (see :func:`check_bags`) is
+    reported with a warning naming the file and gives None, so the caller
+    recomputes and overwrites it.
+    """
     if not osp.exists(path):
         return None
-    blob = torch.load(path, map_location='cpu', weights_only=True)
-    if not isinstance(blob, dict) or blob.get('key') != key:
-        return None
-    return blob['neighbors']
+    try:
+        blob = torch.load(path, map_location='cpu', weights_only=True)
+    except Exception as e:  # empty, truncated, unsafe pickle, a folder
+        problem = f'unreadable ({type(e).__name__}: {e})'
+    else:
+        if not isinstance(blob, dict) or not {'key', 'neighbors'} <= set(blob):
+            problem = 'not a BINGO neighbour cache (no key/neighbors)'
+        elif blob['key'] != key:
+            problem = (f'made for another key ({str(blob["key"])[:16]}, '
+                       f'expected {key[:16]})')
+        else:
+            problem = check_bags(blob['neighbors'], num_images, k)
+    if problem is None:
+        return blob['neighbors']
+    warnings.warn(f'BINGO neighbour cache {path} is {problem}; '
+                  'recomputing the bags and overwriting it')
+    return None
 
 
 def save_bags(path: str, key: str, neighbors: torch.Tensor,
-              meta: dict) -> None:
-    """Write a table atomically (write, then rename)."""
-    atomic_torch_save(
-        dict(key=key, neighbors=neighbors.cpu().to(torch.int32), **meta), path)
+              meta: dict) -> bool:
+    """Write a table atomically (write, then rename).
+
+    The cache is optional: a write that fails (full disk, no permission)
+    warns naming the path and returns False; training goes on.
+    """
+    try:
+        atomic_torch_save(
+            dict(key=key, neighbors=neighbors.cpu().to(torch.int32), **meta),
+            path)
+    except OSError as e:
+        warnings.warn(f'could not write the BINGO neighbour cache {path} '
+                      f'({type(e).__name__}: {e}); continuing without it')
+        return False
+    return True
 
 
 class _PipelineView(Dataset):

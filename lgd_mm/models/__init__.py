@@ -6,5 +6,6 @@ from .distillers import *  # noqa: F401,F403
 from .heads import *  # noqa: F401,F403
 from .losses import *  # noqa: F401,F403
 from .necks import *  # noqa: F401,F403
+from .selfsup import *  # noqa: F401,F403
 from .teachers import *  # noqa: F401,F403
 from .utils import *  # noqa: F401,F403

@@ -115,13 +115,81 @@ def apply_global_batch_size(cfg: Config) -> None:
     cfg.train_dataloader.batch_size = int(total) // world
 
 
+def launcher_rank(launcher: str) -> int:
+    """Global rank of this process, from the launcher's environment (the
+    process group may not exist yet)."""
+    import torch.distributed as dist
+    if dist.is_available() and dist.is_initialized():
+        return dist.get_rank()
+    env = dict(
+        pytorch='RANK', slurm='SLURM_PROCID',
+        mpi='OMPI_COMM_WORLD_RANK').get(launcher)
+    return int(os.environ.get(env, 0)) if env else 0
+
+
+def use_atomic_checkpoints(cfg: Config) -> None:
+    """Save checkpoints with :class:`AtomicCheckpointHook`.
+
+    A plain mmengine ``CheckpointHook`` deletes the oldest kept checkpoint
+    before the new one is written, so a kill mid-save can lose the run;
+    the subclass takes the same arguments. Other hook types are kept.
+    """
+    from mmengine.hooks import CheckpointHook
+
+    from lgd_mm.registry import HOOKS
+    hook = (cfg.get('default_hooks') or {}).get('checkpoint')
+    if isinstance(hook, dict) and hook.get('type') in ('CheckpointHook',
+                                                       CheckpointHook):
+        # the scope it is built in: its own _scope_ (bases like mmdet::)
+        # or the runner's default scope
+        scope = hook.get('_scope_') or cfg.get('default_scope') or 'mmengine'
+        hook['type'] = _scoped_name(HOOKS, 'AtomicCheckpointHook', scope)
+
+
+def _scoped_name(registry, name: str, current: str) -> str:
+    """How ``name`` of ``registry`` is found from scope ``current``.
+
+    mmengine looks ``'a.b.X'`` up from the root (``'lgd_mm.X'`` alone is
+    only found from lgd_mm's parent) but never searches parents of a
+    registry named by scope, so the prefix holds the scopes between
+    ``current`` and ``registry``: ``'X'`` in lgd_mm,
+    ``'mmpretrain.lgd_mm.X'`` from mmengine or mmdet.
+    """
+    scopes = []
+    while registry.parent is not None and registry.scope != current:
+        scopes.append(registry.scope)
+        registry = registry.parent
+    return '.'.join(scopes[::-1] + [name])
+
+
 def build_runner(cfg: Config):
-    """Build the runner a config asks for (``runner_type``) or the default."""
+    """Build the runner a config asks for (``runner_type``) or the default.
+
+    The work dir is locked for the run first (rank 0; a second run there
+    stops with :class:`~lgd_mm.utils.work_dir_lock.WorkDirLockedError`),
+    and checkpoints are saved atomically (:func:`use_atomic_checkpoints`).
+    """
     from mmengine.registry import RUNNERS
     from mmengine.runner import Runner
+
+    import lgd_mm.engine.hooks  # noqa: F401  (AtomicCheckpointHook)
+    from .work_dir_lock import WorkDirLockReleaseHook, acquire_work_dir_lock
     drop_collate_scope(cfg)
     apply_global_batch_size(cfg)
+    use_atomic_checkpoints(cfg)
     init_cpu_distributed(cfg)
-    if 'runner_type' in cfg:
-        return RUNNERS.build(cfg)
-    return Runner.from_cfg(cfg)
+    lock = None
+    if cfg.get('work_dir') and launcher_rank(cfg.get('launcher', 'none')) == 0:
+        lock = acquire_work_dir_lock(cfg.work_dir)
+    try:
+        if 'runner_type' in cfg:
+            runner = RUNNERS.build(cfg)
+        else:
+            runner = Runner.from_cfg(cfg)
+    except BaseException:
+        if lock is not None:
+            lock.release()
+        raise
+    if lock is not None:
+        runner.register_hook(WorkDirLockReleaseHook(lock))
+    return runner

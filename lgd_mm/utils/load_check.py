@@ -2,8 +2,8 @@
 
 mmengine's ``Pretrained`` initialiser and ``load_from`` load non-strictly:
 missing, renamed or reshaped keys only log a warning, and the run goes on
-with random layers (benchmarks.md §1: an SSL ResNet-50 lost 13 box AP that
-way). The functions here compare a module with the checkpoint it should
+with random layers and numbers that look plausible (benchmarks.md §1). The
+functions here compare a module with the checkpoint it should
 hold and raise :class:`BackboneLoadError`, listing the offending keys, when
 
 * fewer than ``min_ratio`` of the module's tensors are loaded (missing keys,

@@ -98,10 +98,17 @@ def _check_names(names: List[str], source: str) -> List[str]:
 
 
 def _read_names(path: str) -> List[str]:
-    with open(path, encoding='utf-8') as f:
-        # Only newline separates entries; a trailing space is part of the
-        # raw name and is removed by normalisation.
-        return [line.rstrip('\r\n') for line in f if line.strip()]
+    try:
+        with open(path, encoding='utf-8') as f:
+            # Only newline separates entries; a trailing space is part of
+            # the raw name and is removed by normalisation.
+            return [line.rstrip('\r\n') for line in f if line.strip()]
+    except UnicodeDecodeError as e:
+        raise ValueError(
+            f'vocabulary file {path} is not UTF-8 text: byte '
+            f'{e.object[e.start:e.start + 1]!r} at offset {e.start} '
+            f'({e.reason}). Expected one class name per line in UTF-8; '
+            'convert it, e.g. `iconv -f latin1 -t utf-8`.') from None
 
 
 def load_vocabulary(name_or_path: Union[str, Sequence[str]]) -> List[str]:
@@ -117,8 +124,8 @@ def load_vocabulary(name_or_path: Union[str, Sequence[str]]) -> List[str]:
         List[str]: Normalised class names in file order.
 
     Raises:
-        ValueError: Unknown key, missing file, empty vocabulary, or names
-            that coincide after normalisation.
+        ValueError: Unknown key, missing file, a file that is not UTF-8,
+            empty vocabulary, or names that coincide after normalisation.
     """
     if not isinstance(name_or_path, str):
         return _check_names(list(name_or_path), source='(list of names)')

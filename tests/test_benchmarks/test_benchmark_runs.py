@@ -58,7 +58,7 @@ def run(ckpt, tmp_path, tasks, fragments, options=()):
 
 
 def check_record(record, names, task):
-    assert record.method == 'LGD' and record.student == 'resnet18'
+    assert record.method == 'LGD' and record.student == 'r18'
     assert record.protocol == task and record.teacher == 'lgd-tiny-rn'
     assert set(names) <= set(record.metrics), record.metrics
     assert all(math.isfinite(v) for v in record.metrics.values())

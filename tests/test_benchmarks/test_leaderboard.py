@@ -80,17 +80,17 @@ def inputs(tmp_path):
     """Two work dirs of records and a configs folder with one metafile."""
     work1, work2 = tmp_path / 'work1', tmp_path / 'work2'
     lgd = dict(extra=dict(pretrain='200e IN/IN', seed=0))
-    _record('LGD', 'resnet18', 'in1k_linear', {
+    _record('LGD', 'r18', 'in1k_linear', {
         'top1': 60.04
     }, 11.18, **lgd).dump(str(work1 / 'lgd'))
-    _record('LGD', 'resnet18', 'coco_mask-rcnn_fpn_1x', {
+    _record('LGD', 'r18', 'coco_mask-rcnn_fpn_1x', {
         'box_AP': 30.26,
         'mask_AP': 28.0
     }, 11.18, **lgd).dump(str(work1 / 'lgd'))
     # one SEED result in each work dir (two seeds): their mean is shown
     _record(
         'SEED',
-        'mobilenet_v2',
+        'mbv2',
         'in1k_linear', {
             'top1': 55.56
         },
@@ -98,7 +98,7 @@ def inputs(tmp_path):
         extra=dict(seed=0)).dump(str(work1))
     _record(
         'SEED',
-        'mobilenet_v2',
+        'mbv2',
         'in1k_linear', {
             'top1': 55.0
         },
@@ -115,7 +115,7 @@ def test_reported_rows_from_metafile(inputs):
     _, configs = inputs
     (rec, ) = reported_records([configs])
     assert (rec.method, rec.student, rec.teacher, rec.task, rec.protocol,
-            rec.dataset) == ('SEED', 'mobilenet_v2', 'CLIP RN50 (openai)',
+            rec.dataset) == ('SEED', 'mbv2', 'CLIP RN50 (openai)',
                              'in1k_linear', 'in1k_linear', 'ImageNet-1k')
     assert rec.metrics == {'top1': 63.5} and rec.source == 'reported'
     assert rec.params_m == pytest.approx(2.223872)
@@ -230,9 +230,9 @@ def test_labels_and_shipped_lgd_metafile():
         for r in recs
     }
     assert len(cells) == len(recs) == 32
-    assert cells[('resnet18', '200e IN/IN', 'in1k_zero_shot')] == 49.5
-    assert cells[('mobilenet_v2', '90e IN/IN', 'in1k-1pct_linear')] == 50.3
-    assert cells[('resnet18', '90e CT/CT', 'caltech256_zero_shot')] == 66.5
+    assert cells[('r18', '200e IN/IN', 'in1k_zero_shot')] == 49.5
+    assert cells[('mbv2', '90e IN/IN', 'in1k-1pct_linear')] == 50.3
+    assert cells[('r18', '90e CT/CT', 'caltech256_zero_shot')] == 66.5
     assert all(r.teacher == 'CLIP RN50 (openai)' and r.source == 'reported'
                for r in recs)
 

@@ -38,7 +38,8 @@ def test_random_init_is_seeded_and_loadable(tmp_path):
 def test_half_width_reference_and_errors(tmp_path):
     payload = export_reference(RANDOM_TOY)
     assert payload['state_dict']['backbone.conv1.weight'].shape[0] == 32
-    assert payload['meta']['arch'] is None  # no stock student id
+    # the demo's student is described (configs/_base_/students/r18-half.py)
+    assert payload['meta']['arch'] == 'r18-half'
     assert is_reference_config(RANDOM_TOY)
     assert not is_reference_config(str(tmp_path / 'x.pth'))
     bad = tmp_path / 'bad.py'

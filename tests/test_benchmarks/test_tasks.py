@@ -1,21 +1,31 @@
 """The task table, configs and the metric mapping of lgd_mm.benchmark."""
 import json
 import os.path as osp
+import re
+from types import SimpleNamespace
 
 import pytest
 from mmengine.config import Config
 
-from lgd_mm.benchmark.runner import (SUITES, TASKS, _test_cmd, _train_cmd,
-                                     final_val_metrics, head_options,
+from lgd_mm.benchmark.runner import (head_options, last_val_metrics,
                                      make_record, prepare_config,
-                                     record_metrics, resolve_tasks,
-                                     task_config)
+                                     record_metrics)
+from lgd_mm.benchmark.students import load_student, student_ids
+from lgd_mm.benchmark.tasks import (SUITES, TASKS, resolve_tasks, task_config,
+                                    task_students)
+
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 
 def test_every_task_has_its_configs():
-    for task, spec in TASKS.items():
-        for student in spec['students']:
+    assert student_ids() == ['r18', 'mbv2', 'mbv3-l', 'effb0', 'r18-half']
+    for task in TASKS:
+        students = task_students(task)
+        # every task runs r18 and mbv2; the rest is per task
+        assert {'r18', 'mbv2'} <= set(students), task
+        for student in students:
             assert osp.isfile(task_config(task, student)), (task, student)
+    assert task_students('cityscapes_fcn-d8_80k') == ['r18', 'mbv2']
     for suite, tasks in SUITES.items():
         assert resolve_tasks(suite=suite) == tasks
     with pytest.raises(KeyError, match='unknown task'):
@@ -52,26 +62,23 @@ def test_prepare_config(task):
         assert 'SyncBN' in json.dumps(dist.model.to_dict())
 
 
-def test_metric_mapping_and_final_val_metrics(tmp_path):
-    vis = tmp_path / '20260101_000000' / 'vis_data'
-    vis.mkdir(parents=True)
-    lines = [
-        dict(loss=1.0, step=1), {
+def test_metric_mapping_and_last_val_metrics(tmp_path):
+    from mmengine.logging import MessageHub
+    hub = MessageHub.get_instance('test_last_val_metrics')
+    # two validations, as RuntimeInfoHook logs them; the last one counts
+    for values in (dict(loss=1.0), {
             'coco/bbox_mAP': 0.1,
-            'coco/segm_mAP': 0.2,
-            'step': 1
-        },
-        dict(loss=0.5, step=2), {
+            'coco/segm_mAP': 0.2
+    }, dict(loss=0.5), {
             'coco/bbox_mAP': 0.301,
             'coco/bbox_mAP_50': 0.5,
             'coco/segm_mAP': 0.25,
-            'coco/bbox_mAP_l': -1.0,
-            'step': 2
-        }
-    ]
-    (vis / 'scalars.json').write_text(''.join(
-        json.dumps(x) + '\n' for x in lines))
-    raw = final_val_metrics(str(tmp_path))
+            'coco/bbox_mAP_l': -1.0
+    }):
+        for key, value in values.items():
+            hub.update_scalar(('' if key == 'loss' else 'val/') + key, value)
+    runner = SimpleNamespace(message_hub=hub, work_dir=str(tmp_path))
+    raw = last_val_metrics(runner)
     metrics, extra = record_metrics(raw)
     assert metrics == {'box_AP': 30.1, 'box_AP50': 50.0, 'mask_AP': 25.0}
     cfg = Config(
@@ -99,20 +106,22 @@ def test_metric_mapping_and_final_val_metrics(tmp_path):
     }, {
         'teacher_top1': 40.0
     })
-    with pytest.raises(FileNotFoundError):
-        final_val_metrics(str(tmp_path / 'empty'))
+    empty = SimpleNamespace(
+        message_hub=MessageHub.get_instance('test_no_val'), work_dir='/w')
+    with pytest.raises(RuntimeError, match='no validation metric'):
+        last_val_metrics(empty)
 
 
 def test_head_options_follow_the_checkpoint():
     import torch
     payload = dict(
         state_dict={
-            'neck.fc0.weight': torch.zeros(64, 512),
-            'neck.fc1.weight': torch.zeros(32, 64)
+            'neck.mlp.0.weight': torch.zeros(64, 512),
+            'neck.mlp.2.weight': torch.zeros(32, 64)
         },
         meta=dict(teacher='RN50-quickgelu', teacher_weights='openai'))
     assert head_options(payload) == {
-        'model.neck.type': 'ProjectionNeck',
+        'model.neck.type': 'MoCoV2Neck',
         'model.neck.in_channels': 512,
         'model.neck.hid_channels': 64,
         'model.neck.out_channels': 32,
@@ -133,23 +142,44 @@ def test_head_options_follow_the_checkpoint():
             options['model.neck.out_channels']) == (256, 2048, 128)
 
 
-def test_launch_commands():
-    """dist_train.sh / slurm_train.sh / srun command lines (no cluster)."""
-    train = _train_cmd('pytorch', 'c.py', '/w', 8, None, 'job')
-    assert train[1].endswith('tools/dist_train.sh') and train[2:4] == [
-        'c.py', '8'
-    ] and train[-2:] == ['--work-dir', '/w']
-    slurm = _train_cmd('slurm', 'c.py', '/w', 16, 'gpu', 'job')
-    assert slurm[1].endswith('tools/slurm_train.sh') and slurm[2:] == [
-        'gpu', 'job', 'c.py', '/w'
-    ]
-    test = _test_cmd('slurm', 'c.py', 'k.pth', 'm.json', 16, 'gpu', 'job')
-    assert test[:2] == ['srun', '-p'] and '--ntasks=16' in test
-    assert test[-2:] == ['--launcher', 'slurm']
-    dist = _test_cmd('pytorch', 'c.py', 'k.pth', 'm.json', 2, None, 'job')
-    assert dist[1].endswith('tools/dist_test.sh') and dist[2:5] == [
-        'c.py', 'k.pth', '2'
-    ]
+def test_library_starts_no_process_and_no_tool():
+    """Distributed benchmarks are started by tools/*_benchmark.sh, one
+    process per rank; the library runs in the process it is given."""
+    import ast
+    package = osp.join(ROOT, 'lgd_mm', 'benchmark')
+    for name in ('api.py', 'runner.py', 'tasks.py', 'students.py'):
+        tree = ast.parse(open(osp.join(package, name)).read())
+        docs = {
+            id(node.body[0].value)
+            for node in ast.walk(tree)
+            if isinstance(node, (ast.Module, ast.FunctionDef, ast.ClassDef))
+            and node.body and isinstance(node.body[0], ast.Expr)
+        }
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.Import, ast.ImportFrom)):
+                mods = [a.name for a in node.names] + [
+                    getattr(node, 'module', None) or '']
+                assert not {'subprocess', 'importlib'} & set(mods), name
+            if isinstance(node, ast.Constant) and isinstance(
+                    node.value, str) and id(node) not in docs:
+                assert not re.search(r'\btools\b', node.value), (name,
+                                                                  node.value)
+    dist = open(osp.join(ROOT, 'tools', 'dist_benchmark.sh')).read()
+    assert 'torch.distributed.run' in dist
+    assert 'tools/benchmark.py" "$CHECKPOINT" --launcher pytorch' in dist
+    slurm = open(osp.join(ROOT, 'tools', 'slurm_benchmark.sh')).read()
+    assert 'srun' in slurm and '--launcher=slurm' in slurm
+
+
+def test_students_are_described_once():
+    """Pre-training, transfer and records read one file per student."""
+    for sid in student_ids():
+        student = load_student(sid)
+        assert student['id'] == sid and student['name']
+        assert student['channels'][-1] == student['feat_dim']
+        assert '_delete_' not in student['backbone']
+    with pytest.raises(KeyError, match='unknown student'):
+        load_student('resnet18')
 
 
 @pytest.mark.parametrize('task', SUITES['toyworld-all'])

@@ -68,7 +68,7 @@ def test_three_iters_then_resume(algo, tmp_path, toyworld):
     if algo != 'kd':  # the queue was written: global batch 4, 3 steps
         assert int(sd['queue.ptr']) == 12 % cfg.model.queue_size
 
-    cache = tmp_path / 'bingo_knn'  # next to the work dir
+    cache = tmp_path / 'work' / 'bingo_knn'  # inside the work dir
     if algo == 'bingo':
         assert sd['bags.neighbors'].shape == (12, 5)
         assert len(list(cache.glob('knn-*.pth'))) == 1

@@ -43,7 +43,7 @@ def test_atomic_write_replaces_or_keeps_the_old_file(tmp_path):
 def _record():
     return BenchmarkRecord(
         method='LGD',
-        student='resnet18',
+        student='r18',
         task='in1k_knn',
         metrics=dict(top1=50.0),
         params_m=11.2)

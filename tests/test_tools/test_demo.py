@@ -72,7 +72,7 @@ def test_every_row_has_finite_records(demo):
                             else ())
         for task in tasks:
             rec = cells.pop((row, task))
-            assert rec.dataset == 'ToyWorld' and rec.student == 'resnet18'
+            assert rec.dataset == 'ToyWorld' and rec.student == 'r18-half'
             assert rec.metrics and all(
                 math.isfinite(v) and 0 <= v <= 100
                 for v in rec.metrics.values()), rec.metrics
@@ -99,6 +99,8 @@ def test_leaderboard_rows(demo):
         assert len(values) == expected, row
         assert all(math.isfinite(float(v)) for v in values)
         assert row['source'] == 'ours'
+        # the student's own description names it, not the stock ResNet-18
+        assert row['student'] == 'ResNet-18 (half width)', row['student']
     md = (board / 'leaderboard.md').read_text()
     assert '| LGD |' in md and '| Random init |' in md
     png = board / 'leaderboard.png'

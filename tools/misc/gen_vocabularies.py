@@ -102,7 +102,7 @@ def coco() -> List[str]:
 
 def lvis_v1() -> List[str]:
     # v1 (1203 classes), the version LVIS detection is evaluated on; the
-    # original LGD used the v0.5 list (method §5, pitfall 2).
+    # original LGD used the v0.5 list (lgd_method.md §5.2).
     from mmdet.datasets import LVISV1Dataset
     return list(LVISV1Dataset.METAINFO['classes'])
 

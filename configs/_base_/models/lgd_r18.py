@@ -3,7 +3,7 @@ model = dict(
     type='LGD',
     backbone=dict(type='ResNet', depth=18, norm_cfg=dict(type='SyncBN')),
     neck=dict(
-        type='ProjectionNeck',
+        type='MoCoV2Neck',
         in_channels=512,
         hid_channels=512,
         out_channels=1024),

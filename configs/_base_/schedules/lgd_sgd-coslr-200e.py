@@ -14,6 +14,9 @@ param_scheduler = [
         end_factor=0.825),  # 0.125 + 0.175 e for e < 5, as the official code
     dict(type='EpochCosineLR', total_epochs=200, by_epoch=True, begin=5),
 ]
-train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=200, val_interval=10)
+# mmengine's epoch loop plus the always-on reliability hooks (whatever
+# custom_hooks lists) and exact mid-epoch resume (docs/reliability.md)
+train_cfg = dict(
+    type='ReliableEpochBasedTrainLoop', max_epochs=200, val_interval=10)
 val_cfg = dict()
 auto_scale_lr = dict(base_batch_size=2048)

@@ -1,2 +1,2 @@
-_base_ = ['./_base_/knn_in1k.py', '../_base_/students/mbv3-l.py']
+_base_ = ['./_base_/knn_in1k.py', '../../_base_/students/mbv3-l.py']
 model = dict(backbone={{_base_.student_backbone}})

@@ -1,2 +1,2 @@
-_base_ = ['./_base_/knn_in1k.py', '../_base_/students/r18.py']
+_base_ = ['./_base_/knn_in1k.py', '../../_base_/students/r18.py']
 model = dict(backbone={{_base_.student_backbone}})

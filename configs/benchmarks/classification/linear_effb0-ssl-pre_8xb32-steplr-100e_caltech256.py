@@ -1,6 +1,6 @@
 _base_ = [
     './_base_/linear_8xb32-steplr-100e_caltech256.py',
-    '../_base_/students/effb0.py',
+    '../../_base_/students/effb0.py',
 ]
 model = dict(
     backbone={{_base_.student_cls_backbone}},

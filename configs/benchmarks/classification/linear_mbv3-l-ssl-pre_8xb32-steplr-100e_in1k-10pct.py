@@ -1,6 +1,6 @@
 _base_ = [
     './_base_/linear_8xb32-steplr-100e_in1k-10pct.py',
-    '../_base_/students/mbv3-l.py',
+    '../../_base_/students/mbv3-l.py',
 ]
 model = dict(
     backbone={{_base_.student_cls_backbone}},

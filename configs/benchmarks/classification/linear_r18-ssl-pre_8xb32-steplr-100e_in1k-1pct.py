@@ -1,6 +1,6 @@
 _base_ = [
     './_base_/linear_8xb32-steplr-100e_in1k-1pct.py',
-    '../_base_/students/r18.py',
+    '../../_base_/students/r18.py',
 ]
 model = dict(
     backbone={{_base_.student_cls_backbone}},

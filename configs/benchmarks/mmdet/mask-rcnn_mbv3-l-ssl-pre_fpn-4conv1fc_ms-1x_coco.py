@@ -1,6 +1,6 @@
 _base_ = [
     './_base_/mask-rcnn_fpn-4conv1fc_ms-1x_coco.py',
-    '../_base_/students/mbv3-l.py',
+    '../../_base_/students/mbv3-l.py',
 ]
 model = dict(
     backbone={{_base_.student_backbone}},

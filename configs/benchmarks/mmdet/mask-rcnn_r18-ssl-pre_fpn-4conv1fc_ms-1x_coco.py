@@ -1,6 +1,6 @@
 _base_ = [
     './_base_/mask-rcnn_fpn-4conv1fc_ms-1x_coco.py',
-    '../_base_/students/r18.py',
+    '../../_base_/students/r18.py',
 ]
 model = dict(
     backbone={{_base_.student_backbone}},

@@ -1,6 +1,6 @@
 _base_ = [
     './_base_/retinanet_fpn_1x_coco.py',
-    '../_base_/students/mbv2.py',
+    '../../_base_/students/mbv2.py',
 ]
 model = dict(
     backbone={{_base_.student_backbone}},

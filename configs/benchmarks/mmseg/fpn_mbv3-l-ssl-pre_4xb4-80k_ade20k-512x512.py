@@ -1,6 +1,6 @@
 _base_ = [
     './_base_/fpn_4xb4-80k_ade20k-512x512.py',
-    '../_base_/students/mbv3-l.py',
+    '../../_base_/students/mbv3-l.py',
 ]
 model = dict(
     backbone={{_base_.student_backbone}},

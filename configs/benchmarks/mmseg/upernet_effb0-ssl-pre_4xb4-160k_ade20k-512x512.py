@@ -1,6 +1,6 @@
 _base_ = [
     './_base_/upernet_4xb4-160k_ade20k-512x512.py',
-    '../_base_/students/effb0.py',
+    '../../_base_/students/effb0.py',
 ]
 model = dict(
     backbone={{_base_.student_backbone}},

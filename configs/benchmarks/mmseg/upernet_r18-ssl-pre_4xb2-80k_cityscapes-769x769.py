@@ -1,6 +1,6 @@
 _base_ = [
     './_base_/upernet_4xb2-80k_cityscapes-769x769.py',
-    '../_base_/students/r18.py',
+    '../../_base_/students/r18.py',
 ]
 model = dict(
     backbone={{_base_.student_backbone}},

@@ -2,6 +2,9 @@
 # benchmark keeps the backbone's own initialisation. Leaves set student
 # and backbone.
 reference = dict(
+    # each row sets its student's backbone (configs/_base_/students); a
+    # value here lets the row's _delete_ replace it cleanly
+    backbone=None,
     algorithm='Random init',
     pretrain_data=None,
     pretrain_epochs=0,

@@ -5,13 +5,13 @@
 _base_ = [
     '../../_base_/schedules/lgd_sgd-coslr-200e.py',
     '../../_base_/default_runtime.py',
-    './toyworld_student.py',
+    '../../_base_/students/r18-half.py',
 ]
 
 teacher_dim = 128  # toy CLIP embedding (model_configs/lgd-toy-rn.json)
 student_neck = dict(
-    in_channels={{_base_.student_channels}},
-    hid_channels={{_base_.student_channels}},
+    in_channels={{_base_.student_feat_dim}},
+    hid_channels={{_base_.student_feat_dim}},
     out_channels=teacher_dim)
 toyworld_root = '{{$TOYWORLD_ROOT:data/toyworld}}/'
 # toy CLIP (ModifiedResNet like RN50) trained on ToyWorld captions by

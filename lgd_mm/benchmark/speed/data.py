@@ -12,7 +12,7 @@ from mmengine.config import Config
 from mmengine.dataset import Compose
 from mmengine.registry import DefaultScope
 
-from ..runner import REPO
+from lgd_mm.utils.config_paths import config_path
 from .train_step import DATASET_CONFIG
 
 DECODE_BACKENDS = ('pillow', 'cv2', 'turbojpeg')
@@ -58,7 +58,7 @@ def train_pipeline(decode: str, resize: Optional[str] = None) -> list:
     backend of ``LoadImageFromFile`` and optionally the resize backend of
     ``RandomResizedCrop`` replaced."""
     pipeline = copy.deepcopy(
-        Config.fromfile(osp.join(REPO, DATASET_CONFIG)).train_pipeline)
+        Config.fromfile(config_path(DATASET_CONFIG)).train_pipeline)
     for step in pipeline:
         if step['type'] == 'LoadImageFromFile':
             step['imdecode_backend'] = decode
@@ -150,7 +150,7 @@ def bench_data(num_images: int = 200,
 def _loader_cfg(root: str, num_workers: int, prefetch_factor: int,
                 persistent: bool, batch_size: int) -> dict:
     """The dataset config's train dataloader on an unlabelled folder."""
-    cfg = Config.fromfile(osp.join(REPO, DATASET_CONFIG)).train_dataloader
+    cfg = Config.fromfile(config_path(DATASET_CONFIG)).train_dataloader
     cfg = copy.deepcopy(cfg.to_dict())
     cfg.update(
         batch_size=batch_size,

@@ -17,15 +17,12 @@ import torch.nn.functional as F
 import torchvision
 from torch import nn
 
+from lgd_mm.utils.normalization import CLIP_NORM
 from lgd_mm.models.banks.lgka_reference import lgka_update_loop
 from lgd_mm.models.teachers.factory import create_clip_model
+from ..students import load_student
 from .timing import PhaseTimer
 from .train_step import (finish_phases, random_unit_columns, teacher_embed_dim)
-
-#: CLIP normalisation (RGB, 0-255), as in configs/_base_/datasets.
-CLIP_MEAN = (122.771, 116.746, 104.094)
-CLIP_STD = (68.501, 66.632, 70.323)
-
 
 def _mlp(in_dim: int, hid_dim: int, out_dim: int) -> nn.Sequential:
     return nn.Sequential(
@@ -35,23 +32,13 @@ def _mlp(in_dim: int, hid_dim: int, out_dim: int) -> nn.Sequential:
 
 def torchvision_student(name: str, out_dim: int) -> nn.Module:
     """torchvision backbone whose classifier is the projection MLP (§1.5),
-    as the original builds its students."""
-    tv = torchvision.models
-    if name == 'r18':
-        model = tv.resnet18()
-        model.fc = _mlp(512, 512, out_dim)
-    elif name == 'mbv2':
-        model = tv.mobilenet_v2()
-        model.classifier = nn.Sequential(
-            nn.Dropout(0.2), _mlp(1280, 1280, out_dim))
-    elif name == 'mbv3-l':
-        model = tv.mobilenet_v3_large()
-        model.classifier = _mlp(960, 960, out_dim)
-    elif name == 'effb0':
-        model = tv.efficientnet_b0()
-        model.classifier = _mlp(1280, 1280, out_dim)
-    else:
-        raise KeyError(f'unknown student {name!r}')
+    as the original builds its students; the model and width come from the
+    student's description (``configs/_base_/students/<name>.py``)."""
+    student = load_student(name)
+    model = getattr(torchvision.models, student['torchvision'])()
+    head = _mlp(student['feat_dim'], student['feat_dim'], out_dim)
+    # ResNets name their classifier fc, the mobile networks classifier
+    setattr(model, 'fc' if hasattr(model, 'fc') else 'classifier', head)
     return model
 
 
@@ -102,8 +89,8 @@ class PlainLGDStep:
         self.text_bank = random_unit_columns(dim, num_classes, 0).to(device)
         self.visual_bank = random_unit_columns(dim, num_classes, 1).to(device)
         self.filled = torch.zeros(num_classes, dtype=torch.bool, device=device)
-        self.mean = torch.tensor(CLIP_MEAN, device=device).view(1, 3, 1, 1)
-        self.std = torch.tensor(CLIP_STD, device=device).view(1, 3, 1, 1)
+        self.mean = torch.tensor(CLIP_NORM['mean'], device=device).view(1, 3, 1, 1)
+        self.std = torch.tensor(CLIP_NORM['std'], device=device).view(1, 3, 1, 1)
         self.tau_s, self.tau_t, self.momentum = (student_temp, teacher_temp,
                                                  momentum)
         self.timer = PhaseTimer(device)

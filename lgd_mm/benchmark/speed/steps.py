@@ -1,16 +1,22 @@
 """Whole train steps: lgd_mm variants against the plain-PyTorch row."""
 import gc
 import statistics
-from typing import Dict, List, Sequence
+from typing import Dict, List, Optional, Sequence
 
 import torch
 
+from ..students import load_student, student_ids
 from .plain import PlainLGDStep
 from .timing import PeakMemory
 from .train_step import PHASES, VARIANTS, LGDStep, synthetic_batch
 
-STUDENTS = ('r18', 'mbv2', 'mbv3-l', 'effb0')
 
+
+
+def speed_students() -> List[str]:
+    """The students of the speed tables: those with a torchvision twin for
+    the plain-PyTorch comparison row."""
+    return [s for s in student_ids() if load_student(s)['torchvision']]
 
 def _summary(student: str, name: str, batch: int, samples: List[dict],
              memory: dict) -> dict:
@@ -34,7 +40,7 @@ def _summary(student: str, name: str, batch: int, samples: List[dict],
 
 
 def bench_steps(
-    students: Sequence[str] = STUDENTS,
+    students: Optional[Sequence[str]] = None,
     variants: Sequence[str] = tuple(VARIANTS),
     batch: int = 64,
     image_size: int = 224,
@@ -60,7 +66,7 @@ def bench_steps(
     images = synthetic_batch(batch, image_size)
     memory = PeakMemory(device)
     rows = []
-    for student in students:
+    for student in students or speed_students():
         runners = [PlainLGDStep(student, teacher, num_classes, device)
                    ] if plain else []
         runners += [

@@ -19,17 +19,14 @@ from mmpretrain.structures import DataSample
 from lgd_mm.models.banks.visual_bank import VisualSemanticsBank
 from lgd_mm.models.teachers.factory import _CONFIG_DIR, create_clip_model
 from lgd_mm.registry import MODELS
-from ..runner import REPO, sync_bn_to_bn
+from lgd_mm.utils.config_paths import config_path
+from ..runner import sync_bn_to_bn
+from ..students import with_student
 from .timing import PhaseTimer
 
-#: Student id -> LGD model config (configs/_base_/models).
-STUDENT_CONFIGS = {
-    'r18': 'configs/_base_/models/lgd_r18.py',
-    'mbv2': 'configs/_base_/models/lgd_mbv2.py',
-    'mbv3-l': 'configs/_base_/models/lgd_mbv3-l.py',
-    'effb0': 'configs/_base_/models/lgd_effb0.py',
-}
-DATASET_CONFIG = 'configs/_base_/datasets/imagenet_lgd.py'
+#: The LGD model (ResNet-18 student) other students are swapped into.
+MODEL_CONFIG = '_base_/models/lgd_r18.py'
+DATASET_CONFIG = '_base_/datasets/imagenet_lgd.py'
 
 #: Step variants of the lgd_mm path, slowest to fastest. 'half' is bf16 on
 #: CPU and fp16 on CUDA; ``amp`` is AnyDeviceAmpOptimWrapper in that dtype.
@@ -94,8 +91,9 @@ def build_lgd(student: str,
     the 80 x 1000 ImageNet prompts with a text tower takes hours on a CPU
     and the values do not change the cost of a step.
     """
-    cfg = Config.fromfile(osp.join(REPO, STUDENT_CONFIGS[student]))
-    data_cfg = Config.fromfile(osp.join(REPO, DATASET_CONFIG))
+    cfg = Config.fromfile(config_path(MODEL_CONFIG))
+    cfg.model = with_student(cfg.model, student)
+    data_cfg = Config.fromfile(config_path(DATASET_CONFIG))
     model_cfg = cfg.model
     model_cfg.data_preprocessor = data_cfg.data_preprocessor
     dim = teacher_embed_dim(teacher)
@@ -135,7 +133,7 @@ class LGDStep:
     """One lgd_mm variant: model, optimizer wrapper and phase timers.
 
     Args:
-        student (str): Key of :data:`STUDENT_CONFIGS`.
+        student (str): Student id (``configs/_base_/students``).
         variant (str): Key of :data:`VARIANTS`.
         teacher (str): open_clip architecture of the teacher.
         num_classes (int): Vocabulary size C of the banks.

@@ -17,6 +17,7 @@ Layout written by :func:`generate_toyworld` under ``out/``::
       captions_train.tsv, captions_val.tsv
                                     "filepath<TAB>caption" with a header;
                                     filepath relative to cls/
+                                    (:class:`ToyWorldCaptionDataset`)
     coco/                           scenes of 1-4 objects (128 px)
       train/000000.jpg, val/000000.jpg
       annotations/instances_{train,val}.json
@@ -43,6 +44,7 @@ Conventions:
 from .render import (TOYWORLD_CLASSES, TOYWORLD_COLOURS, TOYWORLD_PALETTE,
                      TOYWORLD_SHAPES, decode_polygons, render_cls_image,
                      render_scene)
+from .caption_dataset import ToyWorldCaptionDataset
 from .seg_dataset import ToyWorldSegDataset
 from .writers import (TOYWORLD_PRESETS, TOYWORLD_VERSION, class_folder,
                       generate_toyworld, resolve_params)
@@ -50,6 +52,7 @@ from .writers import (TOYWORLD_PRESETS, TOYWORLD_VERSION, class_folder,
 __all__ = [
     'TOYWORLD_CLASSES', 'TOYWORLD_COLOURS', 'TOYWORLD_PALETTE',
     'TOYWORLD_PRESETS', 'TOYWORLD_SHAPES', 'TOYWORLD_VERSION',
-    'ToyWorldSegDataset', 'class_folder', 'decode_polygons',
-    'generate_toyworld', 'render_cls_image', 'render_scene', 'resolve_params'
+    'ToyWorldCaptionDataset', 'ToyWorldSegDataset', 'class_folder',
+    'decode_polygons', 'generate_toyworld', 'render_cls_image',
+    'render_scene', 'resolve_params'
 ]

@@ -1,3 +1,4 @@
+from .atomic_checkpoint_hook import AtomicCheckpointHook  # noqa: F401
 from .backbone_load_check_hook import BackboneLoadCheckHook
 from .bag_neighbors_hook import BagNeighborsHook
 from .checkpoint_meta_hook import CheckpointMetaHook

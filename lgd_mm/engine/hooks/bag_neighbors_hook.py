@@ -1,5 +1,6 @@
 """Run BINGO's kNN pre-pass before training (or reuse its result)."""
 import os.path as osp
+import warnings
 from typing import Optional, Sequence
 
 from mmengine.dist import get_rank
@@ -7,9 +8,9 @@ from mmengine.hooks import Hook
 from mmengine.logging import print_log
 from mmengine.model import is_model_wrapper
 
-from lgd_mm.datasets.bingo_neighbors import (bag_cache_key, data_list_of,
-                                             embed_dataset, knn_topk,
-                                             load_bags, save_bags)
+from lgd_mm.datasets.bingo_neighbors import (bag_cache_key, check_bags,
+                                             data_list_of, embed_dataset,
+                                             knn_topk, load_bags, save_bags)
 from lgd_mm.registry import HOOKS
 
 # Teacher-side evaluation transforms of the pre-pass (lgd_method.md §6).
@@ -34,7 +35,12 @@ class BagNeighborsHook(Hook):
     3. a pre-pass: every rank embeds a shard of the training set with the
        frozen teacher (``pipeline``: Resize 256 / CenterCrop 224), the
        shards are gathered, and ``knn_topk`` (chunked matmul + top-k, no
-       faiss) ranks them; rank 0 writes the cache.
+       faiss) ranks them; rank 0 writes the cache (a failed write warns
+       and training goes on).
+
+    A cache file that is unreadable, made for another key, or holds an
+    invalid table (wrong shape, indices out of range, all zeros) is named
+    in a warning and recomputed.
 
     The key is a sha256 of the teacher's weights, the data list, the
     pipeline and ``k``, so changing any of them recomputes the bags.
@@ -47,8 +53,8 @@ class BagNeighborsHook(Hook):
         num_workers (int): Loader workers of the pre-pass. Defaults to 8.
         chunk_size (int): Rows per similarity block. Defaults to 8192.
         cache_dir (str, optional): Where tables are kept. Defaults to
-            ``bingo_knn/`` next to the work dir, so runs sharing a parent
-            folder share the pre-pass.
+            ``<work_dir>/bingo_knn``, so runs never share (or race on) one
+            folder; set it to share a pre-pass between runs.
     """
     priority = 'VERY_HIGH'
 
@@ -72,15 +78,22 @@ class BagNeighborsHook(Hook):
             raise TypeError('BagNeighborsHook needs a model with bags '
                             '(BINGO) and an InstanceBagDataset')
         k = model.bags.num_neighbors
-        key = bag_cache_key(model.teacher, data_list_of(dataset),
-                            self.pipeline, k)
+        data_list = data_list_of(dataset)
+        key = bag_cache_key(model.teacher, data_list, self.pipeline, k)
         cache_dir = self.cache_dir or osp.join(
-            osp.dirname(osp.abspath(runner.work_dir)), 'bingo_knn')
+            osp.abspath(runner.work_dir), 'bingo_knn')
         path = osp.join(cache_dir, f'knn-{key[:16]}.pth')
+        num = len(data_list)
+        table = None
         if model.bags.key_hex == key:
             table, origin = model.bags.neighbors, 'checkpoint'
-        else:
-            table, origin = load_bags(path, key), path
+            problem = check_bags(table, num, k)
+            if problem is not None:
+                warnings.warn(f'the BINGO bags of the checkpoint are '
+                              f'{problem}; looking for them again')
+                table = None
+        if table is None:
+            table, origin = load_bags(path, key, num, k), path
         if table is None:
             feats = embed_dataset(model.teacher_embed, model.data_preprocessor,
                                   dataset.dataset, self.pipeline,

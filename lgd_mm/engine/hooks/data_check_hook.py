@@ -1,5 +1,7 @@
 """Refuse data that cannot give a meaningful run, before the first step."""
-from typing import Optional, Tuple
+import os.path as osp
+import re
+from typing import Dict, List, Optional, Tuple
 
 from mmengine.dist import get_world_size
 from mmengine.hooks import Hook
@@ -7,6 +9,7 @@ from mmengine.model import is_model_wrapper
 
 from lgd_mm.models.banks.queue import InstanceQueue
 from lgd_mm.registry import HOOKS
+from lgd_mm.vocabularies import normalize_class_name
 
 
 def _describe(key: str, dataset) -> str:
@@ -42,6 +45,59 @@ def _num_classes(dataset) -> Tuple[Optional[int], bool]:
     return top, classes is not None and len(classes) == top
 
 
+# ImageNet-style synset folders (n01440764) name no class
+_SYNSET = re.compile(r'^n\d{8}$')
+
+
+def _folder_class_names(dataset) -> Optional[Dict[int, str]]:
+    """``{label: folder}`` of a class-folder layout: the one folder each
+    present label's images sit in, when labels and folders pair one to one
+    (else None). A subset may miss labels."""
+    get_info = getattr(dataset, 'get_data_info', None)
+    if get_info is None or len(dataset) == 0:
+        return None
+    folders: Dict[int, str] = {}
+    for i in range(len(dataset)):
+        info = get_info(i)
+        if not isinstance(info, dict):
+            return None
+        path, label = info.get('img_path'), info.get('gt_label')
+        if path is None or label is None:
+            return None
+        folder = osp.basename(osp.dirname(str(path)))
+        if folders.setdefault(int(label), folder) != folder:
+            return None  # one label in several folders: not class folders
+    names = list(folders.values())
+    if len(set(names)) != len(names) or any(_SYNSET.match(n) for n in names):
+        return None
+    return folders
+
+
+def eval_class_names(dataset) -> Tuple[Optional[Dict[int, str]], bool, str]:
+    """``(names by label, complete, source)`` of a labelled data set's
+    classes, or ``(None, False, '')`` when it carries no trustworthy names.
+
+    ``metainfo['classes']`` (complete) counts when it is not just the data
+    set type's default list (mmpretrain's ``ImageNet`` keeps its 1000 names
+    for any annotation file); otherwise the image folders of a class-folder
+    layout name the labels present.
+    """
+    classes = (getattr(dataset, 'metainfo', None) or {}).get('classes')
+    default = (getattr(type(dataset), 'METAINFO', None) or {}).get('classes')
+    if classes and (default is None or tuple(classes) != tuple(default)):
+        return dict(enumerate(classes)), True, 'metainfo classes'
+    names = _folder_class_names(dataset)
+    if names is not None:
+        return names, False, 'image folder names'
+    return None, False, ''
+
+
+def _comparable(name: str) -> str:
+    """A class name compared case-, ``_``/``-``/space- and
+    whitespace-insensitively."""
+    return normalize_class_name(str(name)).lower()
+
+
 def _mismatch(num: Optional[int], exact: bool, expected: int) -> bool:
     return num is not None and (num > expected or exact and num != expected)
 
@@ -57,9 +113,11 @@ class DataCheckHook(Hook):
       or a train loader that yields no batch (fewer samples than
       ``batch_size`` with ``drop_last=True``);
     * zero-shot evaluation whose text-bank vocabulary has another number of
-      classes than the labelled val/test set (its labels would index the
-      wrong columns), or a classifier head whose ``num_classes`` differs
-      from the train set's;
+      classes than the labelled val/test set, or other names than its
+      classes (``metainfo['classes']`` when set for the data, else the
+      class folders; compared ignoring case, ``_``/space, whitespace): its
+      labels would index the wrong columns; a classifier head whose
+      ``num_classes`` differs from the train set's;
     * a queue (SEED, BINGO, DisCo) whose size is not a multiple of the
       global batch (``train_dataloader.batch_size`` x ranks), which
       ``InstanceQueue.enqueue`` would reject at the first step.
@@ -102,6 +160,7 @@ class DataCheckHook(Hook):
             return
         num, exact = _num_classes(loader.dataset)
         if not _mismatch(num, exact, bank.num_classes):
+            self._check_vocab_names(key, loader.dataset, bank)
             return
         raise ValueError(
             f'zero-shot evaluation over a vocabulary of {bank.num_classes} '
@@ -110,6 +169,40 @@ class DataCheckHook(Hook):
             f'{num - 1} ({num} classes): the labels would index the wrong '
             'bank columns. Expected the vocabulary of the evaluation set '
             '(e.g. its classnames file).')
+
+    @staticmethod
+    def _check_vocab_names(key: str, dataset, bank) -> None:
+        """The vocabulary must list the evaluation set's classes, in its
+        label order: an inserted or renamed entry shifts or mislabels the
+        bank columns the labels index."""
+        inner = getattr(dataset, 'dataset', dataset)
+        names, complete, source = eval_class_names(inner)
+        if names is None:
+            return
+        vocab = bank.class_names
+        diff = None
+        for i in sorted(names):
+            if i >= len(vocab):
+                diff = (f'the data set has classes beyond the vocabulary '
+                        f'from index {i} ({names[i]!r} ...)')
+                break
+            if _comparable(vocab[i]) != _comparable(names[i]):
+                diff = (f'first difference at index {i}: {vocab[i]!r} in '
+                        f'the vocabulary vs {names[i]!r} in the data set')
+                break
+        if diff is None and complete and len(vocab) > len(names):
+            diff = (f'the vocabulary has extra names from index '
+                    f'{len(names)} ({vocab[len(names)]!r} ...)')
+        if diff is None:
+            return
+        count = f'{len(names)} classes' if complete else \
+            f'classes ({len(names)} present)'
+        raise ValueError(
+            f'vocabulary {bank.meta["vocab"]} (model.text_bank.vocab, '
+            f'{len(vocab)} names) does not match the {count} of '
+            f'{_describe(key, dataset)} ({source}): {diff}. Expected '
+            'the evaluation set\'s class names in label order (compared '
+            'ignoring case, "_" vs space and whitespace).')
 
     @staticmethod
     def _check_not_empty(key: str, loader) -> None:

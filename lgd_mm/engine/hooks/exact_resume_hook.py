@@ -1,51 +1,19 @@
 """Resume a killed run exactly: data position and RNG states."""
 import logging
-from itertools import islice
-from typing import Callable, Optional
+from functools import partial
+from typing import Optional
 
 from mmengine.dist import get_world_size
 from mmengine.hooks import Hook
 from mmengine.logging import print_log
 
+from lgd_mm.engine.loops import ReliableEpochBasedTrainLoop
 from lgd_mm.engine.runner.rng_state import (capture_rng_state,
                                             restore_rng_state)
 from lgd_mm.registry import HOOKS
 
 #: Key of the hook's entry in a checkpoint (tensors and primitives only).
 RESUME_STATE_KEY = 'resume_state'
-
-
-class _FastForwardBatchSampler:
-    """Skips the first ``skip`` index batches of one epoch, then calls
-    ``on_start`` just before the first remaining batch is handed out.
-
-    Only index lists are skipped, so no image of the skipped batches is
-    read. ``__len__`` stays that of the full epoch, so hooks and the loop
-    see the usual epoch length.
-    """
-
-    def __init__(self, batch_sampler, skip: int, on_start: Callable):
-        self.batch_sampler = batch_sampler
-        self.skip = skip
-        self.on_start = on_start
-
-    def __iter__(self):
-        batches = iter(self.batch_sampler)
-        for _ in islice(batches, self.skip):
-            pass
-        # The DataLoader asks for the next index batch right before loading
-        # it, after its own set-up drew from the global RNG: restoring here
-        # hands the loader the state the killed run had at this point.
-        self.on_start()
-        yield from batches
-
-    def __len__(self):
-        return len(self.batch_sampler)
-
-    def __getattr__(self, name):
-        if name == 'batch_sampler':  # not set yet (e.g. while unpickling)
-            raise AttributeError(name)
-        return getattr(self.batch_sampler, name)
 
 
 @HOOKS.register_module()
@@ -66,7 +34,11 @@ class ExactResumeHook(Hook):
     within the epoch, batches per epoch, batch size, world size and sampler
     seed). When a run resumes, the first epoch skips the batches already
     trained on at the index level (no image is read) and the RNG states are
-    restored right before the next batch is loaded.
+    restored right before the next batch is loaded: this hook checks the
+    position and hands it to the train loop,
+    :class:`~lgd_mm.engine.ReliableEpochBasedTrainLoop`
+    (:meth:`~lgd_mm.engine.ReliableEpochBasedTrainLoop.fast_forward`), which
+    also adds this hook to runs whose config does not list it.
 
     With ``num_workers=0`` the continued run is bit-identical to an
     uninterrupted one (CPU, ``randomness.deterministic=True``). With loader
@@ -90,21 +62,23 @@ class ExactResumeHook(Hook):
         self.restore_rng = restore_rng
         self._loader = None
         self._pending: Optional[dict] = None
-        self._original = None
 
     def before_train(self, runner) -> None:
         self._loader = runner.train_dataloader
         if self._pending is None:
             return
-        position = self._pending['position']
-        if not hasattr(runner.train_loop, 'max_epochs'):
+        state, self._pending = self._pending, None
+        position = state['position']
+        loop = runner.train_loop
+        if not isinstance(loop, ReliableEpochBasedTrainLoop):
             print_log(
-                'ExactResumeHook: only epoch-based loops are fast-forwarded '
-                f'({type(runner.train_loop).__name__} replays its data '
-                'itself); RNG states are not restored',
+                'ExactResumeHook: the data position is restored by '
+                f'ReliableEpochBasedTrainLoop only; {type(loop).__name__} '
+                'restarts the epoch at its first batch and RNG states are '
+                "not restored (set train_cfg.type='ReliableEpochBasedTrain"
+                "Loop')",
                 logger='current',
                 level=logging.WARNING)
-            self._pending = None
             return
         per_epoch = len(self._loader)
         skip = runner.iter - runner.epoch * per_epoch
@@ -130,7 +104,15 @@ class ExactResumeHook(Hook):
                 f'Cannot resume: iteration {runner.iter} is not within epoch '
                 f'{runner.epoch + 1} of {per_epoch} batches')
         self._fix_sampler_seed(position.get('sampler_seed'))
-        self._pending['skip'] = skip
+        rng = state.get('rng') if self.restore_rng else None
+        if skip:
+            print_log(
+                f'ExactResumeHook: epoch {runner.epoch + 1} continues at '
+                f'batch {skip + 1} of {per_epoch} (skipped batches are not '
+                'loaded)',
+                logger='current')
+        loop.fast_forward(
+            skip, None if rng is None else partial(restore_rng_state, rng))
 
     def _fix_sampler_seed(self, seed) -> None:
         # With randomness.seed=None, mmengine builds the sampler with a fresh
@@ -143,35 +125,6 @@ class ExactResumeHook(Hook):
             'seed of the resumed run)',
             logger='current')
         sampler.seed = seed
-
-    def before_train_epoch(self, runner) -> None:
-        if self._pending is None or 'skip' not in self._pending:
-            return
-        state, self._pending = self._pending, None
-        skip = state['skip']
-        rng = state.get('rng') if self.restore_rng else None
-
-        def on_start():
-            if rng is not None:
-                restore_rng_state(rng)
-
-        if skip:
-            print_log(
-                f'ExactResumeHook: epoch {runner.epoch + 1} continues at '
-                f'batch {skip + 1} of {len(self._loader)} (skipped batches '
-                'are not loaded)',
-                logger='current')
-        # DataLoader forbids assigning batch_sampler after construction; the
-        # wrapper is swapped in for this one epoch and swapped back after.
-        self._original = self._loader.batch_sampler
-        object.__setattr__(
-            self._loader, 'batch_sampler',
-            _FastForwardBatchSampler(self._original, skip, on_start))
-
-    def after_train_epoch(self, runner) -> None:
-        if self._original is not None:
-            object.__setattr__(self._loader, 'batch_sampler', self._original)
-            self._original = None
 
     def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
         state = dict(rng=capture_rng_state())

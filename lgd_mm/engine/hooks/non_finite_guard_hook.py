@@ -3,6 +3,7 @@ state."""
 import logging
 import os.path as osp
 import weakref
+from functools import partial
 from typing import Callable, Dict, List, Optional
 
 import torch
@@ -11,6 +12,7 @@ from mmengine.hooks import Hook
 from mmengine.logging import print_log
 from mmengine.model import is_model_wrapper
 from mmengine.optim import OptimWrapperDict
+from torch import nn
 
 from lgd_mm.registry import HOOKS
 from lgd_mm.utils.fileio import atomic_write_text
@@ -20,14 +22,62 @@ class NonFiniteLossError(FloatingPointError):
     """A loss term or bank became NaN/Inf during training."""
 
 
+def _drop_grads_if_skipped(guard_ref, optimizer, args, kwargs) -> None:
+    # Params without .grad are left alone by torch optimizers (no update,
+    # no momentum, no weight decay): a true skip.
+    guard = guard_ref()
+    if guard is not None and guard._drop_grads:
+        for group in optimizer.param_groups:
+            for param in group['params']:
+                param.grad = None
+
+
+def _before_forward(guard_ref, module, args, kwargs) -> None:
+    guard = guard_ref()
+    if guard is not None and kwargs.get('mode') == 'loss':
+        guard._begin(module)
+
+
+def _after_forward(guard_ref, module, args, kwargs, output):
+    guard = guard_ref()
+    if guard is None or kwargs.get('mode') != 'loss' or \
+            not isinstance(output, dict):
+        return None
+    guard._end_watch()
+    return guard._check(module, output)
+
+
+def _watch_teacher(guard_ref, module, args, output) -> None:
+    guard = guard_ref()
+    if guard is not None and isinstance(output, torch.Tensor) and \
+            output.is_floating_point():
+        # a device flag, read only after a bad step (no host sync)
+        guard._teacher_flags.append(~torch.isfinite(output.detach()).all())
+
+
+def _teacher_tensors(teacher: nn.Module):
+    """Named parameters and buffers of a teacher, including the frozen
+    models a :class:`~lgd_mm.models.teachers.frozen.FrozenTeacher` holds
+    outside its module tree."""
+    modules = [('', teacher)]
+    held = getattr(teacher, '_held', None)
+    if callable(held):
+        modules += [(f'{i}.', m) for i, m in enumerate(held())]
+    for prefix, module in modules:
+        yield from ((prefix + n, t) for n, t in module.named_parameters())
+        yield from ((prefix + n, t) for n, t in module.named_buffers())
+
+
 @HOOKS.register_module()
 class NonFiniteGuardHook(Hook):
     """Guard every training step against NaN/Inf losses and banks.
 
-    The check runs inside the model's loss forward (models that support it
-    expose a ``nonfinite_guard`` attribute, e.g. every
-    :class:`~lgd_mm.models.BaseDistiller`), so it sees the step before the
-    optimizer does, on single-process and DDP runs alike:
+    The check wraps the model's loss forward (``forward(..., mode='loss')``)
+    through PyTorch forward hooks that this hook registers on the model in
+    ``before_train`` and removes in ``after_train``. So it sees the step
+    before the optimizer does, on single-process and DDP runs alike (the
+    DDP wrapper calls the inner module), for any model that returns a loss
+    dict, and the model carries no guard-specific code or attribute:
 
     1. the floating-point buffers (banks, queues, BN statistics) are
        snapshotted;
@@ -42,16 +92,20 @@ class NonFiniteGuardHook(Hook):
       ``<work_dir>/last_good_iter_<N>.pth`` (also named in
       ``last_checkpoint``, so ``--resume`` continues from it) and the run
       stops with :class:`NonFiniteLossError` naming the terms (e.g.
-      ``loss_vis``, ``loss_tex``, ``bank visual_bank.prototypes``) and the
-      iteration;
+      ``loss_vis``, ``loss_tex``, ``bank visual_bank.prototypes``), the
+      iteration and the likely cause: the teacher (its weights or outputs
+      are non-finite: check the teacher weights file) or the optimisation
+      (lr, warm-up, AMP);
     * ``action='skip'``: the optimizer step is skipped (gradients are
-      dropped right before ``optimizer.step``, so neither weights, momentum
-      nor weight decay move) and training goes on; the count is logged as
-      ``nonfinite_skips``. More than ``max_consecutive_skips`` bad steps in
-      a row stop the run as above.
+      dropped right before ``optimizer.step`` by an optimizer step pre-hook,
+      so neither weights, momentum nor weight decay move) and training goes
+      on; the count is logged as ``nonfinite_skips``. More than
+      ``max_consecutive_skips`` bad steps in a row stop the run as above.
 
     With gradient accumulation a skipped batch drops the update of its whole
-    accumulation window.
+    accumulation window. :class:`~lgd_mm.engine.ReliableEpochBasedTrainLoop`
+    adds this hook (with its defaults) to runs whose config does not list
+    it.
 
     Args:
         action (str): ``'stop'`` or ``'skip'``. Defaults to 'stop'.
@@ -83,18 +137,16 @@ class NonFiniteGuardHook(Hook):
         self._drop_grads = False
         self._runner = None
         self._exempt = set()
+        self._handles = []
+        self._snapshot = None
+        self._teacher_flags = []
+        self._teacher_handle = None
 
     # -- set-up -------------------------------------------------------------
     def before_train(self, runner) -> None:
         model = runner.model.module if is_model_wrapper(
             runner.model) else runner.model
-        if not hasattr(model, 'nonfinite_guard'):
-            print_log(
-                f'NonFiniteGuardHook: {type(model).__name__} has no '
-                '`nonfinite_guard` entry point; its losses are not checked',
-                logger='current',
-                level=logging.WARNING)
-            return
+        self._remove_handles()
         self._runner = weakref.ref(runner)
         # buffers non-finite by design (e.g. -inf attention masks) are not
         # a failure
@@ -103,22 +155,30 @@ class NonFiniteGuardHook(Hook):
             for name, buf in model.named_buffers()
             if buf.is_floating_point() and not torch.isfinite(buf).all()
         }
-        # a weak reference: EMA copies of the model must not drag the hook
-        # (and the runner) along
-        model.nonfinite_guard = weakref.ref(self)
+        # weak references: copies of the model (EMA) must not drag the hook
+        # and the runner along
+        ref = weakref.ref(self)
+        self._handles = [
+            model.register_forward_pre_hook(
+                partial(_before_forward, ref), with_kwargs=True),
+            model.register_forward_hook(
+                partial(_after_forward, ref), with_kwargs=True)
+        ]
         wrappers = runner.optim_wrapper.optim_wrappers.values() if isinstance(
             runner.optim_wrapper,
             OptimWrapperDict) else [runner.optim_wrapper]
         for wrapper in wrappers:
-            wrapper.optimizer.register_step_pre_hook(self._step_pre_hook)
+            self._handles.append(
+                wrapper.optimizer.register_step_pre_hook(
+                    partial(_drop_grads_if_skipped, ref)))
 
-    def _step_pre_hook(self, optimizer, args, kwargs):
-        # Params without .grad are left alone by torch optimizers (no
-        # update, no momentum, no weight decay): a true skip.
-        if self._drop_grads:
-            for group in optimizer.param_groups:
-                for param in group['params']:
-                    param.grad = None
+    def after_train(self, runner) -> None:
+        self._remove_handles()
+
+    def _remove_handles(self) -> None:
+        for handle in self._handles:
+            handle.remove()
+        self._handles = []
 
     def after_train_iter(self,
                          runner,
@@ -127,10 +187,12 @@ class NonFiniteGuardHook(Hook):
                          outputs=None) -> None:
         self._drop_grads = False
 
-    # -- the check, called by the model -------------------------------------
+    # -- the check ----------------------------------------------------------
     def run(self, model: torch.nn.Module,
             compute: Callable[[], Dict[str, torch.Tensor]]) -> dict:
         """Compute ``losses = compute()`` under the guard (see class doc).
+
+        The forward hooks do the same around ``model(..., mode='loss')``.
 
         Args:
             model (nn.Module): The model whose buffers are checked.
@@ -140,13 +202,35 @@ class NonFiniteGuardHook(Hook):
             dict: ``losses``, or after a skipped step a zero loss whose
             gradients are zero for every parameter.
         """
-        snapshot = None
+        self._begin(model)
+        try:
+            losses = compute()
+        finally:
+            self._end_watch()
+        return self._check(model, losses)
+
+    def _begin(self, model) -> None:
+        """Snapshot the buffers and watch the teacher's outputs."""
+        self._end_watch()
+        self._snapshot = None
         if self.restore_buffers:
-            snapshot = {
+            self._snapshot = {
                 name: buf.detach().clone()
                 for name, buf in model.named_buffers()
             }
-        losses = compute()
+        self._teacher_flags = []
+        teacher = getattr(model, 'teacher', None)
+        if isinstance(teacher, nn.Module):
+            self._teacher_handle = teacher.register_forward_hook(
+                partial(_watch_teacher, weakref.ref(self)))
+
+    def _end_watch(self) -> None:
+        if self._teacher_handle is not None:
+            self._teacher_handle.remove()
+            self._teacher_handle = None
+
+    def _check(self, model, losses: dict) -> dict:
+        snapshot, self._snapshot = self._snapshot, None
         bad = self._non_finite(model, losses)
         if not bad:
             self._consecutive = 0
@@ -159,6 +243,7 @@ class NonFiniteGuardHook(Hook):
         where = (f'iteration {runner.iter + 1} (epoch {runner.epoch + 1})'
                  if runner is not None else 'this iteration')
         what = ', '.join(bad)
+        cause = self.likely_cause(model)
         if self.action == 'skip' and \
                 self._consecutive < self.max_consecutive_skips:
             self._consecutive += 1
@@ -166,7 +251,8 @@ class NonFiniteGuardHook(Hook):
             self._drop_grads = True
             print_log(
                 f'NonFiniteGuardHook: non-finite {what} at {where}; step '
-                f'skipped ({self.num_skips} so far), banks rolled back',
+                f'skipped ({self.num_skips} so far), banks rolled back. '
+                f'Likely cause: {cause}.',
                 logger='current',
                 level=logging.WARNING)
             losses = self._zero_losses(model)
@@ -177,10 +263,48 @@ class NonFiniteGuardHook(Hook):
                      f'max_consecutive_skips={self.max_consecutive_skips})')
         saved = self._save_last_good(runner) if runner is not None else None
         raise NonFiniteLossError(
-            f'non-finite {what} at {where}; training stopped. ' +
-            (f'The state before this step is saved in {saved} (resume '
-             'with --resume, e.g. with a lower lr).' if saved else '') +
+            f'non-finite {what} at {where}; training stopped. Likely '
+            f'cause: {cause}.' +
+            (f' The state before this step is saved in {saved} (resume '
+             'with --resume once the cause is fixed).' if saved else '') +
             ' Set NonFiniteGuardHook(action="skip") to skip such steps.')
+
+    def likely_cause(self, model) -> str:
+        """Where a non-finite step most likely comes from.
+
+        The teacher when its weights (parameters, buffers, held frozen
+        models) are non-finite or, within the step, its outputs were; the
+        optimisation otherwise. A bad teacher is not fixed by a lower lr.
+
+        Args:
+            model (nn.Module): The guarded model (its ``teacher``, if any).
+
+        Returns:
+            str: One sentence naming the cause and what to check.
+        """
+        teacher = getattr(model, 'teacher', None)
+        if isinstance(teacher, nn.Module):
+            source = getattr(teacher, 'pretrained', None)
+            file = ('the teacher weights file (model.teacher.pretrained='
+                    f'{source!r})')
+            bad = [
+                name for name, t in _teacher_tensors(teacher)
+                if t.is_floating_point() and not torch.isfinite(t).all()
+            ]
+            if bad:
+                shown = ', '.join(bad[:3]) + (', ...' if len(bad) > 3 else '')
+                return (f'the teacher\'s weights hold NaN/Inf ({shown}); '
+                        f'check {file}. A lower lr will not help')
+            if any(bool(flag) for flag in self._teacher_flags):
+                return ('the teacher\'s outputs were NaN/Inf although its '
+                        f'weights are finite; check {file} and the input '
+                        'normalisation (data_preprocessor). A lower lr will '
+                        'not help')
+        return ('the optimisation diverged (the teacher is finite); lower '
+                'the lr (optim_wrapper.optimizer.lr) or lengthen the '
+                'warm-up, clip gradients (optim_wrapper.clip_grad), and with '
+                'AMP use bf16 (optim_wrapper.dtype=bfloat16) or a smaller '
+                'loss scale')
 
     def _non_finite(self, model, losses: dict) -> List[str]:
         """Names of the non-finite loss terms and buffers, agreed by all
@@ -218,8 +342,8 @@ class NonFiniteGuardHook(Hook):
 
     def _save_last_good(self, runner) -> Optional[str]:
         name = f'last_good_iter_{runner.iter}.pth'
-        # meta as if saved after the last good iteration; ExactResumeHook
-        # then resumes at the bad batch
+        # meta as if saved after the last good iteration; the resumed run
+        # then continues at the bad batch (ReliableEpochBasedTrainLoop)
         runner.save_checkpoint(
             runner.work_dir,
             name,

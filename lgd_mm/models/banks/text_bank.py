@@ -10,6 +10,7 @@ from typing import Callable, Dict, List, Optional, Sequence, Union
 
 import torch
 import torch.nn.functional as F
+from mmengine.logging import print_log
 from mmengine.model import BaseModule
 from mmengine.utils import ProgressBar
 from open_clip import OPENAI_IMAGENET_TEMPLATES, SIMPLE_IMAGENET_TEMPLATES
@@ -173,6 +174,19 @@ class _TensorBag(nn.Module):
             self.register_buffer(name.replace('.', '__'), t.detach())
 
 
+# Rough text-tower throughput (ViT-B/32-sized text encoder) for the
+# build-time estimate of large vocabularies.
+_PROMPTS_PER_S = dict(cpu=200, gpu=10000)
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 90:
+        return f'{seconds:.0f} s'
+    if seconds < 5400:
+        return f'{seconds / 60:.0f} min'
+    return f'{seconds / 3600:.1f} h'
+
+
 def _first_difference(a: Sequence[str], b: Sequence[str]) -> str:
     if len(a) != len(b):
         return f'{len(a)} stored vs {len(b)} expected names'
@@ -215,11 +229,17 @@ class TextualSemanticsBank(BaseModule):
             ``'rebuild'`` warns and overwrites it, ``'error'`` raises.
             Defaults to 'rebuild'.
         batch_size (int): Prompts per ``encode_text`` call. Defaults to 256.
+        allow_large_vocab (bool): Accept a vocabulary of more than
+            :attr:`large_vocab_size` names (its bank takes long to build;
+            the estimate is logged). Defaults to False.
         init_cfg (dict, optional): Initialization config. Defaults to None.
     """
     # Show a progress bar above this many classes (small test banks stay
     # quiet; ImageNet's 80k prompts take minutes on a CPU).
     progress_min_classes = 50
+    # More names than this need allow_large_vocab=True: a mistyped file
+    # (e.g. a caption list) would otherwise cost hours of text encoding.
+    large_vocab_size = 5000
 
     def __init__(self,
                  vocab: Union[str, Sequence[str]] = 'imagenet',
@@ -227,6 +247,7 @@ class TextualSemanticsBank(BaseModule):
                  cache_dir: Optional[str] = None,
                  on_mismatch: str = 'rebuild',
                  batch_size: int = 256,
+                 allow_large_vocab: bool = False,
                  init_cfg: Optional[dict] = None):
         super().__init__(init_cfg=init_cfg)
         if on_mismatch not in ('rebuild', 'error'):
@@ -242,6 +263,7 @@ class TextualSemanticsBank(BaseModule):
         self.on_mismatch = on_mismatch
         self.batch_size = batch_size
         self._vocab_hash = vocabulary_hash(self._class_names)
+        self._check_size(vocab_desc, allow_large_vocab)
         self.meta = dict(
             vocab=vocab_desc,
             vocab_hash=self._vocab_hash,
@@ -250,6 +272,28 @@ class TextualSemanticsBank(BaseModule):
             num_templates=len(self.templates))
         # Empty until built; build() and checkpoint loading give it (D, C).
         self.register_buffer('bank', torch.zeros(0, 0), persistent=True)
+
+    def _check_size(self, vocab_desc: str, allow: bool) -> None:
+        """Refuse (or log) a vocabulary over :attr:`large_vocab_size`."""
+        num = len(self._class_names)
+        if num <= self.large_vocab_size:
+            return
+        prompts = num * len(self.templates)
+        estimate = (
+            f'{num} names x {len(self.templates)} templates = {prompts:,} '
+            'prompts to encode, roughly '
+            f'{_duration(prompts / _PROMPTS_PER_S["cpu"])} on a CPU or '
+            f'{_duration(prompts / _PROMPTS_PER_S["gpu"])} on a GPU '
+            '(once per cache_dir)')
+        if not allow:
+            raise ValueError(
+                f'vocabulary {vocab_desc} has {num} class names, more than '
+                f'the {self.large_vocab_size} accepted without confirmation '
+                f'({estimate}). Is it the right file? If so, set '
+                'model.text_bank.allow_large_vocab=True.')
+        print_log(
+            f'text bank: large vocabulary {vocab_desc}: {estimate}',
+            logger='current')
 
     @staticmethod
     def _describe_vocab(vocab) -> tuple:
@@ -359,8 +403,7 @@ class TextualSemanticsBank(BaseModule):
                 self.meta.update(cache_file=path, from_cache=True)
                 return self._set_bank(bank)
         bank = self._encode(clip_model, tokenizer, device)
-        if path is not None:
-            self._save_cache(path, key, bank, model_name)
+        if path is not None and self._save_cache(path, key, bank, model_name):
             self.meta['cache_file'] = path
         self.meta['from_cache'] = False
         return self._set_bank(bank)
@@ -460,17 +503,29 @@ class TextualSemanticsBank(BaseModule):
         return None
 
     def _save_cache(self, path: str, key: str, bank: torch.Tensor,
-                    model_name: str) -> None:
+                    model_name: str) -> bool:
+        """Write the cache; False (with a warning) when the disk refuses.
+
+        The cache is optional: a full disk or a read-only folder must not
+        stop a run whose bank is already in memory.
+        """
         # Write then rename: concurrent builders (e.g. several ranks) and
         # crashes never expose a half-written file.
-        atomic_torch_save(
-            dict(
-                bank=bank.detach().float().cpu().clone(),
-                key=key,
-                class_names=list(self._class_names),
-                model_name=model_name,
-                vocab=self.meta['vocab'],
-                vocab_hash=self._vocab_hash), path)
+        try:
+            atomic_torch_save(
+                dict(
+                    bank=bank.detach().float().cpu().clone(),
+                    key=key,
+                    class_names=list(self._class_names),
+                    model_name=model_name,
+                    vocab=self.meta['vocab'],
+                    vocab_hash=self._vocab_hash), path)
+        except OSError as e:
+            warnings.warn(f'could not write the text bank cache {path} '
+                          f'({type(e).__name__}: {e}); continuing without '
+                          'caching')
+            return False
+        return True
 
     def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict,
                               missing_keys, unexpected_keys, error_msgs):

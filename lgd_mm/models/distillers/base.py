@@ -1,15 +1,56 @@
 """What every distiller in lgd_mm shares."""
+import logging
 from typing import Dict, List, Optional, Union
 
 import torch
 import torch.nn.functional as F
 from mmengine.dist import all_gather, get_world_size
+from mmengine.logging import print_log
 from mmpretrain.models import BaseSelfSupervisor
 from mmpretrain.structures import DataSample
 
 from lgd_mm.registry import MODELS
 from lgd_mm.utils.meta import normalization_meta
 from ..heads.similarity import bank_logits, zero_shot_labels
+
+#: Keys of the former ``ProjectionNeck`` -> mmpretrain ``MoCoV2Neck``.
+LEGACY_NECK_KEYS = {'neck.fc0.': 'neck.mlp.0.', 'neck.fc1.': 'neck.mlp.2.'}
+
+
+def rename_legacy_neck_keys(state_dict: dict, prefix: str = '') -> List[str]:
+    """Rename ``<prefix>neck.fc0.*`` / ``neck.fc1.*`` (the former
+    ``ProjectionNeck``) to ``neck.mlp.0.*`` / ``neck.mlp.2.*`` in place.
+
+    Same layers, same shapes: only the names changed.
+
+    Args:
+        state_dict (dict): A model state dict, modified in place.
+        prefix (str): Prefix of the distiller's keys. Defaults to ''.
+
+    Returns:
+        List[str]: The renamed (old) keys.
+    """
+    renamed = []
+    for key in list(state_dict):
+        for old, new in LEGACY_NECK_KEYS.items():
+            if key.startswith(prefix + old):
+                new_key = prefix + new + key[len(prefix + old):]
+                state_dict[new_key] = state_dict.pop(key)
+                renamed.append(key)
+    return renamed
+
+
+def _legacy_neck_pre_hook(module, state_dict, prefix, *args) -> None:
+    # the one place old checkpoints are remapped: resume, load_from and
+    # load_state_dict all pass through here
+    renamed = rename_legacy_neck_keys(state_dict, prefix)
+    if renamed:
+        print_log(
+            f'{type(module).__name__}: renamed {len(renamed)} projector keys '
+            'of the former ProjectionNeck (neck.fc0/fc1 -> '
+            'neck.mlp.0/mlp.2, MoCoV2Neck)',
+            logger='current',
+            level=logging.WARNING)
 
 
 class BaseDistiller(BaseSelfSupervisor):
@@ -35,7 +76,10 @@ class BaseDistiller(BaseSelfSupervisor):
     Args:
         backbone (dict): Student backbone, a stock mmpretrain backbone so
             its checkpoint plugs into mmdet/mmseg unchanged.
-        neck (dict): Projection neck (GAP + MLP).
+        neck (dict): Projection neck, mmpretrain's ``MoCoV2Neck`` (GAP ->
+            Linear -> ReLU -> Linear, lgd_method.md §1.5). Checkpoints of
+            the former ``ProjectionNeck`` (``neck.fc0`` / ``neck.fc1``)
+            load with their keys renamed (:func:`rename_legacy_neck_keys`).
         head (dict): Method head computing the losses.
         teacher (dict): Teacher config, e.g. ``dict(type='CLIPTeacher')``.
         text_bank (dict, optional): ``TextualSemanticsBank`` built from the
@@ -58,9 +102,6 @@ class BaseDistiller(BaseSelfSupervisor):
     #: Loss keys of the student's own objective, which
     #: ``teacher_loss_weight`` leaves alone (e.g. DisCo's contrastive term).
     student_loss_keys: tuple = ()
-    #: Weak reference to a :class:`~lgd_mm.engine.NonFiniteGuardHook`, set
-    #: by the hook; None runs the loss unguarded.
-    nonfinite_guard = None
 
     def __init__(self,
                  backbone: dict,
@@ -87,6 +128,7 @@ class BaseDistiller(BaseSelfSupervisor):
         if channels_last:
             # before DDP wraps the model, so its buckets match the layout
             self.backbone.to(memory_format=torch.channels_last)
+        self.register_load_state_dict_pre_hook(_legacy_neck_pre_hook)
         self.text_bank = None
         if text_bank is not None:
             self.text_bank = MODELS.build(text_bank)
@@ -159,13 +201,6 @@ class BaseDistiller(BaseSelfSupervisor):
         if mode == 'predict':
             return self.predict(inputs, data_samples)
         if mode == 'loss':
-            guard = self.nonfinite_guard and self.nonfinite_guard()
-            if guard is not None:
-                # checked here, before the optimizer step, on the single and
-                # the DDP path alike
-                return guard.run(
-                    self,
-                    lambda: self.weigh_losses(self.loss(inputs, data_samples)))
             return self.weigh_losses(self.loss(inputs, data_samples))
         return super().forward(inputs, data_samples, mode)
 

@@ -1,3 +1,3 @@
-from .projection_neck import ProjectionNeck
+from .projection_neck_alias import ProjectionNeck
 
 __all__ = ['ProjectionNeck']

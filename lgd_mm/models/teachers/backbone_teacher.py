@@ -4,24 +4,24 @@ from typing import Optional
 
 import torch
 import torch.nn.functional as F
+from mmengine.runner.checkpoint import _load_checkpoint_with_prefix
 from torch import nn
 
 from lgd_mm.registry import MODELS
-from lgd_mm.utils.checkpoint import safe_torch_load
 from .factory import module_fingerprint
 from .frozen import FrozenTeacher
 
 
-def _load_prefixed(module: nn.Module, state_dict: dict, prefix: str,
-                   source: str) -> None:
-    """Load the ``prefix``-ed entries of ``state_dict`` into ``module``,
-    strictly: a teacher with a missing or misshaped weight is an error."""
-    own = {
-        k[len(prefix):]: v
-        for k, v in state_dict.items() if k.startswith(prefix)
-    }
-    if not own:
-        raise KeyError(f'{source} has no "{prefix}*" weights')
+def _load_prefixed(module: nn.Module, checkpoint: str, prefix: str) -> None:
+    """Load the ``prefix``-ed weights of ``checkpoint`` into ``module``
+    (mmengine's prefix loader, i.e. ``init_cfg=Pretrained``'s, through the
+    safe loader), strictly: a teacher with a missing or misshaped weight is
+    an error."""
+    try:
+        own = _load_checkpoint_with_prefix(
+            prefix, checkpoint, map_location='cpu')
+    except AssertionError:
+        raise KeyError(f'{checkpoint} has no "{prefix}*" weights') from None
     module.load_state_dict(own, strict=True)
 
 
@@ -71,11 +71,9 @@ class MMPretrainTeacher(FrozenTeacher):
         if neck is not None:
             model['neck'] = MODELS.build(copy.deepcopy(neck))
         if checkpoint is not None:
-            ckpt = safe_torch_load(checkpoint, map_location='cpu')
-            state = ckpt.get('state_dict', ckpt)
-            _load_prefixed(model['backbone'], state, prefix, checkpoint)
+            _load_prefixed(model['backbone'], checkpoint, prefix)
             if neck is not None and len(model['neck'].state_dict()):
-                _load_prefixed(model['neck'], state, neck_prefix, checkpoint)
+                _load_prefixed(model['neck'], checkpoint, neck_prefix)
         self.hold('model', model)
         arch = backbone.get('depth', backbone.get('arch', ''))
         self.model_name = f"{backbone['type']}{'-' if arch else ''}{arch}"

@@ -149,7 +149,7 @@ def test_hook_caches_bags_and_rebuilds_for_another_data_list(
         return dataset
 
     first = run(8)
-    cache = sorted((tmp_path / 'bingo_knn').glob('knn-*.pth'))
+    cache = sorted((tmp_path / 'work' / 'bingo_knn').glob('knn-*.pth'))
     assert calls == [8] and len(cache) == 1
     assert torch.equal(first.neighbors, model.bags.neighbors.long())
     model.bags.set(torch.zeros(8, 2, dtype=torch.int32), 'cd' * 32)
@@ -158,5 +158,5 @@ def test_hook_caches_bags_and_rebuilds_for_another_data_list(
     assert torch.equal(again.neighbors, first.neighbors)
     run(10)  # another data list: a new pre-pass and cache file
     assert calls == [8, 10]
-    assert len(list((tmp_path / 'bingo_knn').glob('knn-*.pth'))) == 2
+    assert len(list((tmp_path / 'work' / 'bingo_knn').glob('knn-*.pth'))) == 2
     assert model.bags.neighbors.shape == (10, 2)

@@ -19,7 +19,7 @@ def lgd_cfg(vocab_file, **kwargs):
         type='LGD',
         backbone=dict(type='ResNet', depth=18, out_indices=(3, )),
         neck=dict(
-            type='ProjectionNeck',
+            type='MoCoV2Neck',
             in_channels=512,
             hid_channels=64,
             out_channels=32),

@@ -31,7 +31,7 @@ def tiny_cfg(algo, **kwargs):
         type=algo,
         backbone=dict(type='ResNet', depth=18),
         neck=dict(
-            type='ProjectionNeck',
+            type='MoCoV2Neck',
             in_channels=512,
             hid_channels=64,
             out_channels=32),

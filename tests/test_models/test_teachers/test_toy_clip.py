@@ -1,6 +1,8 @@
 """Toy CLIP teacher: training lowers the loss, the cache is reused and the
-checkpoint is a normal open_clip checkpoint (on the 'ci' ToyWorld)."""
+checkpoint is a normal open_clip checkpoint (on the 'ci' ToyWorld); the
+Runner config keeps the hand-written loop's schedule and decay groups."""
 import json
+import math
 import os
 
 import open_clip
@@ -11,7 +13,8 @@ from lgd_mm.models.teachers import CLIPTeacher
 from lgd_mm.models.teachers import toy_clip
 from lgd_mm.models.teachers.toy_clip import (TOY_CLIP_MODEL, get_toy_teacher,
                                              sidecar_path, toy_clip_cache_key,
-                                             train_toy_clip)
+                                             toy_clip_config, train_toy_clip)
+from lgd_mm.registry import MODELS, PARAM_SCHEDULERS
 
 # Small enough for the 128 training images of the 'ci' preset.
 TINY = dict(epochs=4, batch_size=32, lr=2e-3)
@@ -103,3 +106,48 @@ def test_bad_inputs_are_clear_errors(toyworld, tmp_path):
         train_toy_clip(str(toyworld), batch_size=20, log=None)
     with pytest.raises(FileNotFoundError, match='toyworld.json'):
         toy_clip_cache_key(str(tmp_path))
+
+
+def test_schedule_is_per_step_warmup_then_cosine(toyworld, tmp_path):
+    # 'ci': 128 pairs, 4 steps of 32 per epoch, 16 in all, 4 of warm-up
+    cfg = toy_clip_config(str(toyworld), str(tmp_path), **TINY)
+    opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=TINY['lr'])
+    schedulers = [
+        PARAM_SCHEDULERS.build(dict(s, optimizer=opt))
+        for s in cfg.param_scheduler
+    ]
+    lrs = []
+    for _ in range(16):
+        lrs.append(opt.param_groups[0]['lr'])
+        opt.step()
+        for s in schedulers:
+            s.step()
+    peak = TINY['lr']
+    expected = [peak * (i + 1) / 4 for i in range(4)] + [
+        0.5 * peak * (1 + math.cos(math.pi * (i - 4) / 12))
+        for i in range(4, 16)
+    ]
+    torch.testing.assert_close(lrs, expected, rtol=1e-12, atol=0)
+    assert cfg.train_cfg.max_epochs == TINY['epochs']
+    assert cfg.train_dataloader.batch_size == TINY['batch_size']
+
+
+def test_no_weight_decay_on_gains_biases_and_temperature(toyworld, tmp_path):
+    from mmengine.optim import build_optim_wrapper
+    cfg = toy_clip_config(str(toyworld), str(tmp_path), **TINY)
+    model = MODELS.build(cfg.model)
+    wrapper = build_optim_wrapper(model, cfg.optim_wrapper)
+    decay = {
+        id(p): g['weight_decay']
+        for g in wrapper.optimizer.param_groups
+        for p in g['params']
+    }
+    for name, p in model.named_parameters():
+        # open_clip's rule, as in its training script
+        no_decay = p.ndim < 2 or 'bn' in name or 'ln' in name \
+            or 'bias' in name or 'logit_scale' in name
+        assert decay[id(p)] == (0. if no_decay else 0.1), name
+    opt = wrapper.optimizer
+    assert type(opt) is torch.optim.AdamW
+    assert opt.defaults['betas'] == (0.9, 0.98)
+    assert opt.defaults['eps'] == 1e-6

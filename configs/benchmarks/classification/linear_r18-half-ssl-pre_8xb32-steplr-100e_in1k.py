@@ -1,0 +1,7 @@
+_base_ = [
+    './_base_/linear_8xb32-steplr-100e_in1k.py',
+    '../../_base_/students/r18-half.py',
+]
+model = dict(
+    backbone={{_base_.student_cls_backbone}},
+    head=dict(in_channels={{_base_.student_feat_dim}}))

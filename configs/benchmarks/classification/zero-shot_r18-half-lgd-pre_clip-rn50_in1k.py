@@ -1,0 +1,10 @@
+_base_ = [
+    './_base_/zero-shot_in1k.py',
+    '../../_base_/models/lgd_r18.py',
+    '../../_base_/students/r18-half.py',
+]
+model = dict(
+    backbone={{_base_.student_pretrain_backbone}},
+    neck=dict(
+        in_channels={{_base_.student_feat_dim}},
+        hid_channels={{_base_.student_feat_dim}}))

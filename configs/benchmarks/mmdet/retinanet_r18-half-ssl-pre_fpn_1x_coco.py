@@ -1,0 +1,7 @@
+_base_ = [
+    './_base_/retinanet_fpn_1x_coco.py',
+    '../../_base_/students/r18-half.py',
+]
+model = dict(
+    backbone={{_base_.student_backbone}},
+    neck=dict(in_channels={{_base_.student_channels}}))

@@ -1,0 +1,3 @@
+from .class_disjoint_sampler import ClassDisjointSampler
+
+__all__ = ['ClassDisjointSampler']
