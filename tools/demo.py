@@ -21,6 +21,7 @@ demo.log (all runner output; the console shows one line per step, each
 with the equivalent command line, unless --verbose).
 
     python tools/demo.py [--work-dir work_dirs/demo] [--preset default|ci]
+                         [--seed 0]
                          [--methods LGD SEED ...] [--epochs N] [--verbose]
 """
 import argparse
@@ -37,8 +38,8 @@ from mmengine.config import Config
 from lgd_mm.benchmark import run as run_benchmark
 from lgd_mm.benchmark.leaderboard import make_leaderboard
 from lgd_mm.datasets.toyworld import generate_toyworld
-from lgd_mm.models.teachers.toy_clip import get_toy_teacher
-from lgd_mm.utils.cli import build_runner
+from lgd_mm.benchmark.toy_teacher import get_toy_teacher
+from lgd_mm.engine.runner import build_runner
 from lgd_mm.utils.config_paths import config_path
 from lgd_mm.utils.fileio import atomic_json_dump
 
@@ -101,6 +102,9 @@ def parse_args():
     parser.add_argument('--epochs', type=int, default=None,
                         help='override the pre-training epochs (4; at '
                         'least 2: one warm-up epoch, then cosine)')
+    parser.add_argument('--seed', type=int, default=0,
+                        help='seed of every pre-training run and of the '
+                        'transfer runs (random init rows included)')
     parser.add_argument('--verbose', action='store_true',
                         help='runner output on the console, not demo.log')
     args = parser.parse_args()
@@ -149,13 +153,16 @@ def in_process_loading(loaders) -> dict:
     }
 
 
-def pretrain(row, cfg_name, work_dir, teacher_ckpt, epochs, preset):
+def pretrain(row, cfg_name, work_dir, teacher_ckpt, epochs, preset, seed):
     """Pre-train one row through an mmengine Runner; returns the last
     checkpoint and the run's zero-shot / accuracy metrics."""
     cfg = Config.fromfile(osp.join(CFG, cfg_name))
+    options = ''
     if 'teacher' in cfg.model:
         cfg.model.teacher.pretrained = teacher_ckpt
+        options = f' --cfg-options model.teacher.pretrained={teacher_ckpt}'
     cfg.work_dir = work_dir
+    cfg.randomness = dict(cfg.get('randomness') or {}, seed=seed)
     if epochs:
         cfg.train_cfg.max_epochs = epochs
         cfg.train_cfg.val_interval = epochs
@@ -165,8 +172,7 @@ def pretrain(row, cfg_name, work_dir, teacher_ckpt, epochs, preset):
         cfg.merge_from_dict(
             in_process_loading(('train_dataloader', 'val_dataloader')))
     say(f'[demo] {row}: python tools/train.py configs/toyworld/{cfg_name} '
-          f'--work-dir {work_dir} --cfg-options '
-          f'model.teacher.pretrained={teacher_ckpt}')
+        f'--work-dir {work_dir} --seed {seed}{options}')
     runner = build_runner(cfg)
     runner.train()
     ckpt = osp.join(work_dir, f'epoch_{cfg.train_cfg.max_epochs}.pth')
@@ -182,7 +188,7 @@ def pretrain(row, cfg_name, work_dir, teacher_ckpt, epochs, preset):
     return ckpt, metrics
 
 
-def transfer(row, ckpt, tasks, bench_dir, preset, pretrain_label):
+def transfer(row, ckpt, tasks, bench_dir, preset, pretrain_label, seed):
     """``lgd_mm.benchmark.run`` (what tools/benchmark.py calls) for one row,
     one call per task (each has its own CI settings); returns the record
     paths."""
@@ -195,7 +201,8 @@ def transfer(row, ckpt, tasks, bench_dir, preset, pretrain_label):
                 in_process_loading(CI_LOADERS.get(task, TRAIN_LOADERS)))
         argv = [
             ckpt, '--tasks', task, '--method', row, '--student', STUDENT,
-            '--pretrain', pretrain_label, '--work-dir', bench_dir
+            '--pretrain', pretrain_label, '--work-dir', bench_dir, '--seed',
+            str(seed)
         ] + (['--cfg-options'] + _as_cli(options) if options else [])
         say('[demo] python tools/benchmark.py ' + shlex.join(argv))
         start = time.time()
@@ -206,6 +213,7 @@ def transfer(row, ckpt, tasks, bench_dir, preset, pretrain_label):
             method=row,
             work_dir=bench_dir,
             pretrain=pretrain_label,
+            seed=seed,
             cfg_options=options)
         say(f'[demo] {row} / {task}: {time.time() - start:.1f} s')
     return written
@@ -239,7 +247,7 @@ def run(args, work_dir):
         ckpt, metrics = pretrain(
             row, cfg_name,
             osp.join(work_dir, 'pretrain', row.lower().replace(' ', '_')),
-            teacher_ckpt, args.epochs, args.preset)
+            teacher_ckpt, args.epochs, args.preset, args.seed)
         rows[row] = dict(checkpoint=ckpt, pretrain_metrics=metrics,
                          pretrain_seconds=round(time.time() - start, 1))
         say(f'[demo] {row} pre-trained in {time.time() - start:.1f} s: '
@@ -257,7 +265,7 @@ def run(args, work_dir):
         records = transfer(row, ckpt, tasks,
                            osp.join(bench_root,
                                     row.lower().replace(' ', '_')),
-                           args.preset, label)
+                           args.preset, label, args.seed)
         rows.setdefault(row, {}).update(
             records=records, transfer_seconds=round(time.time() - start, 1))
     times['transfer'] = time.time() - t0

@@ -8,7 +8,8 @@ import argparse
 
 import lgd_mm  # noqa: F401  (safe checkpoint loading)
 from lgd_mm.datasets.data_root_check import check_data_roots
-from lgd_mm.utils.cli import add_common_args, build_runner, load_config
+from lgd_mm.engine.runner import build_runner
+from lgd_mm.utils.cli import add_common_args, load_config
 
 
 def parse_args():

@@ -11,7 +11,8 @@ import lgd_mm  # noqa: F401  (safe checkpoint loading)
 from lgd_mm.datasets.data_root_check import check_data_roots
 from lgd_mm.engine.runner.resume import (find_resumable_checkpoint,
                                          verify_resume_checkpoint)
-from lgd_mm.utils.cli import add_common_args, build_runner, load_config
+from lgd_mm.engine.runner import build_runner
+from lgd_mm.utils.cli import add_common_args, load_config
 
 
 def parse_args():
@@ -35,6 +36,17 @@ def parse_args():
         action='store_true',
         help='do not evaluate checkpoints during training')
     parser.add_argument(
+        '--seed',
+        type=int,
+        default=None,
+        help='randomness.seed: model init, data order and augmentation '
+        '(default: the config\'s; None there draws a random seed that the '
+        'log and the checkpoints record)')
+    parser.add_argument(
+        '--deterministic',
+        action='store_true',
+        help='randomness.deterministic (deterministic CUDA kernels)')
+    parser.add_argument(
         '--no-pin-memory', action='store_true', help='pin_memory=False')
     parser.add_argument(
         '--no-persistent-workers',
@@ -45,6 +57,13 @@ def parse_args():
 
 
 def merge_train_args(cfg, args):
+    if args.seed is not None or args.deterministic:
+        randomness = dict(cfg.get('randomness') or {})
+        if args.seed is not None:
+            randomness['seed'] = args.seed
+        if args.deterministic:
+            randomness['deterministic'] = True
+        cfg.randomness = randomness
     if args.no_validate:
         cfg.val_cfg = None
         cfg.val_dataloader = None

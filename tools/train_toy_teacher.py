@@ -1,6 +1,6 @@
 """Train the toy CLIP teacher of the offline default on ToyWorld.
 
-A thin wrapper of :mod:`lgd_mm.models.teachers.toy_clip`: an mmengine Runner
+A thin wrapper of :mod:`lgd_mm.benchmark.toy_teacher`: an mmengine Runner
 trains the open_clip model ``lgd-toy-rn`` contrastively on the ToyWorld
 class-folder images and captions (config
 ``configs/toyworld/toy-clip_rn_1xb64-coslr-10e_toyworld.py``), the result is
@@ -36,7 +36,7 @@ import os.path as osp
 
 os.environ.setdefault('HF_HUB_OFFLINE', '1')
 
-from lgd_mm.models.teachers.toy_clip import (  # noqa: E402
+from lgd_mm.benchmark.toy_teacher import (  # noqa: E402
     TOY_CLIP_DEFAULTS, build_toy_teacher, export_toy_clip, get_toy_teacher,
     sidecar_path, toy_clip_zero_shot)
 

@@ -1,7 +1,7 @@
 # The toy CLIP teacher of the offline default: open_clip ``lgd-toy-rn``
 # trained with open_clip's ClipLoss on ToyWorld captions and prompts, zero-
 # shot top-1 on val through the Textual Semantics Bank at the end.
-# lgd_mm.models.teachers.toy_clip.get_toy_teacher runs this config and
+# lgd_mm.benchmark.toy_teacher.get_toy_teacher runs this config and
 # exports the open_clip checkpoint the distillation configs load.
 _base_ = [
     './_base_/toyworld_captions.py',

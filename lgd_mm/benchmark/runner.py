@@ -255,7 +255,7 @@ def run_task(cfg: Config, kind: str) -> Dict[str, float]:
         dict: Metric name -> value, as the runner reports them (the same on
         every rank).
     """
-    from lgd_mm.utils.cli import build_runner
+    from lgd_mm.engine.runner import build_runner
     os.makedirs(cfg.work_dir, exist_ok=True)
     runner = build_runner(cfg)
     if kind == 'train':

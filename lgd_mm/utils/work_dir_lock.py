@@ -180,7 +180,7 @@ def acquire_work_dir_lock(work_dir: str) -> WorkDirLock:
 class WorkDirLockReleaseHook(Hook):
     """Releases a :class:`WorkDirLock` when the run ends (``after_run``).
 
-    Added by :func:`lgd_mm.utils.cli.build_runner`; a run that ends with an
+    Added by :func:`lgd_mm.engine.runner.build_runner`; a run that ends with an
     exception releases it when the process exits.
 
     Args:

@@ -19,7 +19,7 @@ from mmengine.dist import get_rank, get_world_size
 sys.path.insert(0, osp.dirname(__file__))
 from lgd_tiny_options import tiny_lgd_options  # noqa: E402
 
-from lgd_mm.utils.cli import build_runner  # noqa: E402
+from lgd_mm.engine.runner import build_runner  # noqa: E402
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 

@@ -20,7 +20,7 @@ from baseline_tiny_options import (
     config_path,  # noqa: E402
     tiny_baseline_options)
 
-from lgd_mm.utils.cli import build_runner  # noqa: E402
+from lgd_mm.engine.runner import build_runner  # noqa: E402
 
 
 def main():

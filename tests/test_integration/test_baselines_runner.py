@@ -11,7 +11,7 @@ from mmengine.config import Config
 
 from lgd_mm.registry import MODELS
 from lgd_mm.utils import safe_torch_load
-from lgd_mm.utils.cli import build_runner
+from lgd_mm.engine.runner import build_runner
 
 sys.path.insert(0, osp.dirname(__file__))
 from baseline_tiny_options import (

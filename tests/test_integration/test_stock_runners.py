@@ -12,7 +12,7 @@ from mmengine.config import Config
 
 import lgd_mm  # noqa: F401  (safe checkpoint loading)
 from lgd_mm.datasets.toyworld import TOYWORLD_CLASSES
-from lgd_mm.utils.cli import build_runner
+from lgd_mm.engine.runner import build_runner
 
 NUM_CLASSES = len(TOYWORLD_CLASSES)
 

@@ -23,7 +23,7 @@ from lgd_mm.models.teachers import CLIPTeacher
 from lgd_mm.models.teachers.factory import create_clip_model
 from lgd_mm.registry import TRANSFORMS
 from lgd_mm.utils import InsufficientMemoryError, safe_torch_load
-from lgd_mm.utils.cli import apply_global_batch_size
+from lgd_mm.engine.runner.build import apply_global_batch_size
 from runner_utils import CONFIG, run_train, tiny_config
 
 

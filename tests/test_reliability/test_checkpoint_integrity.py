@@ -15,7 +15,7 @@ import torch
 import lgd_mm.engine.runner.resume as resume_mod
 from lgd_mm.engine.runner.resume import find_resumable_checkpoint
 from lgd_mm.utils import safe_torch_load
-from lgd_mm.utils.cli import build_runner
+from lgd_mm.engine.runner import build_runner
 from runner_utils import ROOT, subprocess_env
 from toy_runner import toy_config
 
@@ -25,7 +25,7 @@ _KILLED_RUN = textwrap.dedent('''
     import io, os, signal, sys
     import torch
     import mmengine.runner.runner as runner_module
-    from lgd_mm.utils.cli import build_runner
+    from lgd_mm.engine.runner import build_runner
     from toy_runner import toy_config
 
     work_dir, fraction = sys.argv[1], float(sys.argv[2])

@@ -10,7 +10,7 @@ import warnings
 
 import pytest
 
-from lgd_mm.utils.cli import build_runner
+from lgd_mm.engine.runner import build_runner
 from runner_utils import ROOT, subprocess_env
 from toy_runner import toy_config
 
@@ -26,7 +26,7 @@ _HOLD = textwrap.dedent('''
 
 _FAIL = textwrap.dedent('''
     import sys
-    from lgd_mm.utils.cli import build_runner
+    from lgd_mm.engine.runner import build_runner
     from toy_runner import toy_config
     runner = build_runner(toy_config(sys.argv[1]))
     raise RuntimeError('boom')

@@ -47,6 +47,7 @@ def test_stages_and_timings(demo):
         assert f'=== [demo] {stage}' in stdout
     # every tool call is echoed as a command line a user can rerun
     assert 'python tools/train.py configs/toyworld/lgd_' in stdout
+    assert '--seed 0' in stdout  # every pre-training run is seeded
     assert 'python tools/benchmark.py ' in stdout
     result = json.loads((work / 'demo_result.json').read_text())
     assert result['toyworld'] == dict(preset='ci', classes=16)

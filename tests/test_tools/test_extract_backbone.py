@@ -184,7 +184,7 @@ def test_wrong_prefix_and_wrong_arch_fail_with_key_lists(exported):
 def test_hook_fails_stock_runner_on_other_arch(exported, toyworld, tmp_path):
     """The hook in the configs stops a real mmdet Runner before training."""
     from lgd_mm.datasets.toyworld import TOYWORLD_CLASSES
-    from lgd_mm.utils.cli import build_runner
+    from lgd_mm.engine.runner import build_runner
     root = f'{toyworld}/coco/'
     cfg = prepare_config(
         'coco_retinanet_fpn_1x',

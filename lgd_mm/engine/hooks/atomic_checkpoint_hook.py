@@ -47,7 +47,7 @@ class AtomicCheckpointHook(CheckpointHook):
     existing, complete file. Temp files of dead runs are removed in
     ``before_train``. Remote ``out_dir`` backends use the parent's path.
     Takes the same arguments as :class:`mmengine.hooks.CheckpointHook`;
-    :func:`lgd_mm.utils.cli.build_runner` uses it in place of a plain
+    :func:`lgd_mm.engine.runner.build_runner` uses it in place of a plain
     ``CheckpointHook``.
     """
 

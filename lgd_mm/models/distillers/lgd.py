@@ -1,5 +1,5 @@
 """Language-Guided Distillation (LGD, arXiv 2406.11689)."""
-from typing import List, Optional
+from typing import List
 
 import torch
 from mmpretrain.structures import DataSample
@@ -27,39 +27,21 @@ class LGD(BaseDistiller):
     ``vsb_fill`` (fraction of VSB classes filled so far).
 
     Args:
-        backbone (dict): Student backbone config.
-        neck (dict): Projection neck config (out_channels = teacher dim).
-        head (dict): ``LGDHead`` config (temperatures, loss weights).
-        teacher (dict): Teacher config.
         text_bank (dict): ``TextualSemanticsBank`` config (vocabulary,
-            templates, cache).
+            templates, cache); LGD needs one.
         vsb_momentum (float): EMA momentum of the LGKA update. Defaults to
             0.999 (§1.3).
-        channels_last (bool): Channels-last student (see
-            :class:`BaseDistiller`). Defaults to False.
-        data_preprocessor (dict, optional): Data preprocessor config.
-        init_cfg (dict, optional): Student initialisation.
+        **kwargs: The student, projector, head (``LGDHead``: temperatures,
+            loss weights) and teacher, as :class:`BaseDistiller` takes them
+            (``backbone``, ``neck``, ``head``, ``teacher``,
+            ``channels_last``, ``data_preprocessor``, ``init_cfg``).
     """
 
     def __init__(self,
-                 backbone: dict,
-                 neck: dict,
-                 head: dict,
-                 teacher: dict,
                  text_bank: dict = dict(type='TextualSemanticsBank'),
                  vsb_momentum: float = 0.999,
-                 channels_last: bool = False,
-                 data_preprocessor: Optional[dict] = None,
-                 init_cfg: Optional[dict] = None):
-        super().__init__(
-            backbone=backbone,
-            neck=neck,
-            head=head,
-            teacher=teacher,
-            text_bank=text_bank,
-            channels_last=channels_last,
-            data_preprocessor=data_preprocessor,
-            init_cfg=init_cfg)
+                 **kwargs):
+        super().__init__(text_bank=text_bank, **kwargs)
         self.visual_bank = VisualSemanticsBank(
             num_classes=self.text_bank.num_classes,
             embed_dim=self.text_bank.embed_dim,

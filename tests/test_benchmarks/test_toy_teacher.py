@@ -10,8 +10,8 @@ import pytest
 import torch
 
 from lgd_mm.models.teachers import CLIPTeacher
-from lgd_mm.models.teachers import toy_clip
-from lgd_mm.models.teachers.toy_clip import (TOY_CLIP_MODEL, get_toy_teacher,
+from lgd_mm.benchmark import toy_teacher as toy_clip
+from lgd_mm.benchmark.toy_teacher import (TOY_CLIP_MODEL, get_toy_teacher,
                                              sidecar_path, toy_clip_cache_key,
                                              toy_clip_config, train_toy_clip)
 from lgd_mm.registry import MODELS, PARAM_SCHEDULERS

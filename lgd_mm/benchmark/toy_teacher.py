@@ -58,9 +58,12 @@ from lgd_mm.utils.checkpoint import safe_torch_load
 from lgd_mm.utils.config_paths import config_path
 from lgd_mm.utils.fileio import atomic_json_dump, atomic_torch_save
 from lgd_mm.utils.normalization import CLIP_NORM
-from ..selfsup.contrastive_clip import clip_state_from_checkpoint
-from .clip import CLIPTeacher
-from .factory import _CONFIG_DIR
+from lgd_mm.datasets import ToyWorldCaptionDataset
+from lgd_mm.evaluation import ZeroShotAccuracy
+from lgd_mm.models.banks import TextualSemanticsBank
+from lgd_mm.models.selfsup.contrastive_clip import clip_state_from_checkpoint
+from lgd_mm.models.teachers.clip import CLIPTeacher
+from lgd_mm.models.teachers.factory import _CONFIG_DIR
 
 __all__ = [
     'TOY_CLIP_MODEL', 'TOY_CLIP_CONFIG', 'TOY_CLIP_DEFAULTS',
@@ -328,10 +331,6 @@ def toy_clip_zero_shot(checkpoint: Optional[str],
     Returns:
         float: Top-1 accuracy in percent.
     """
-    # imported here: these packages import this one
-    from lgd_mm.datasets import ToyWorldCaptionDataset
-    from lgd_mm.evaluation import ZeroShotAccuracy
-    from lgd_mm.models.banks import TextualSemanticsBank
     teacher = CLIPTeacher(model_name=model_name, pretrained=checkpoint)
     bank = TextualSemanticsBank(
         vocab=osp.join(data_root, 'classnames.txt'), templates=templates)

@@ -11,7 +11,7 @@ import sys
 import torch
 
 from lgd_mm.models.teachers import CLIPTeacher
-from lgd_mm.models.teachers.toy_clip import (TOY_CLIP_CONFIG, export_toy_clip,
+from lgd_mm.benchmark.toy_teacher import (TOY_CLIP_CONFIG, export_toy_clip,
                                              toy_clip_zero_shot)
 from lgd_mm.utils import safe_torch_load
 from lgd_mm.utils.config_paths import config_path

@@ -1,0 +1,30 @@
+"""tools/train.py's own arguments reach the config."""
+import importlib.util
+import os.path as osp
+import sys
+
+from mmengine.config import Config
+
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+_spec = importlib.util.spec_from_file_location(
+    'train_tool', osp.join(ROOT, 'tools', 'train.py'))
+train = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(train)
+
+CONFIG = osp.join(ROOT, 'configs', 'toyworld',
+                  'lgd_r18-half_toy-clip_1xb32-coslr-4e_toyworld.py')
+
+
+def _merged(monkeypatch, *argv):
+    monkeypatch.setattr(sys, 'argv', ['train.py', CONFIG, *argv])
+    args = train.parse_args()
+    return train.merge_train_args(Config.fromfile(CONFIG), args)
+
+
+def test_seed_and_deterministic(monkeypatch):
+    # the recipe itself leaves the seed to chance
+    assert Config.fromfile(CONFIG).randomness.seed is None
+    cfg = _merged(monkeypatch, '--seed', '3', '--deterministic')
+    assert cfg.randomness == dict(seed=3, deterministic=True)
+    cfg = _merged(monkeypatch)
+    assert cfg.randomness.seed is None
