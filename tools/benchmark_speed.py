@@ -26,14 +26,11 @@ import argparse
 import json
 import os
 import os.path as osp
-import sys
 import time
 
 import torch
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
-
-from lgd_mm.benchmark.speed.timing import machine_info  # noqa: E402
+from lgd_mm.benchmark.speed.timing import machine_info
 
 SECTIONS = ('lgka', 'data', 'checkpoint', 'steps')
 

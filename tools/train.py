@@ -8,7 +8,8 @@ Example::
 import argparse
 
 import lgd_mm  # noqa: F401  (safe checkpoint loading)
-from lgd_mm.datasets.data_root_check import check_data_roots
+from lgd_mm.datasets import (check_config_coco, check_config_seg,
+                             check_data_roots)
 from lgd_mm.engine.runner.resume import (find_resumable_checkpoint,
                                          verify_resume_checkpoint)
 from lgd_mm.engine.runner import build_runner
@@ -99,7 +100,12 @@ def merge_train_args(cfg, args):
 def main():
     args = parse_args()
     cfg = merge_train_args(load_config(args), args)
-    check_data_roots(cfg, ('train_dataloader', 'val_dataloader'))
+    loaders = ('train_dataloader', 'val_dataloader')
+    check_data_roots(cfg, loaders)
+    # transfer data against the config's classes and sizes, before the
+    # model is built (docs/reliability.md)
+    check_config_coco(cfg, loaders)
+    check_config_seg(cfg, loaders)
     runner = build_runner(cfg)
     runner.train()
 

@@ -18,7 +18,8 @@ from typing import Dict, List, Optional, Sequence, Union
 from mmengine.config import Config
 from mmengine.dist import barrier, get_world_size, is_main_process
 
-from lgd_mm.datasets.coco_check import check_config_coco
+from lgd_mm.datasets import check_config_coco, check_config_seg
+from lgd_mm.utils.config_values import check_config_values
 from .extract import EXPORT_FORMAT, extract_backbone, save_payload
 from .records import safe_name
 from .reference import export_reference, is_reference_config
@@ -160,6 +161,7 @@ def run(checkpoint: str,
             seed=seed,
             cfg_options=head + options)
         cfg.launcher = launcher
+        check_config_values(cfg, f'the {task} config with the overrides')
         if dry_run:
             os.makedirs(cfg.work_dir, exist_ok=True)
             cfg.dump(osp.join(cfg.work_dir, 'benchmark_config.py'))
@@ -168,11 +170,12 @@ def run(checkpoint: str,
         print(f'[benchmark] {task} ({student}, {method}) -> {cfg.work_dir}',
               flush=True)
         start = time.time()
-        # COCO boxes outside images / mismatched masks: fail now, not after
-        # training with silently wrong numbers
-        check_config_coco(
-            cfg, ('test_dataloader', ) if spec['kind'] == 'test' else
-            ('train_dataloader', 'val_dataloader'))
+        # COCO categories / boxes / masks and label maps against the
+        # config: fail now, not after training with silently wrong numbers
+        loaders = ('test_dataloader', ) if spec['kind'] == 'test' else (
+            'train_dataloader', 'val_dataloader')
+        check_config_coco(cfg, loaders)
+        check_config_seg(cfg, loaders)
         raw = run_task(cfg, spec['kind'])
         if not is_main_process():
             continue

@@ -242,8 +242,7 @@ def write_markdown(board: Leaderboard,
                     refs.append(ref)
                 marks.append(f'[{refs.index(ref) + 1}]')
             cells[4] += ' ' + ''.join(marks)
-        lines.append('| ' + ' | '.join(c.replace('|', '\\|')
-                                       for c in cells) + ' |')
+        lines.append('| ' + ' | '.join(_md_cell(c) for c in cells) + ' |')
     lines += [
         '', 'Values in percent. *ours*: measured by this suite; '
         '*reported*: numbers from papers (configs/*/metafile.yml). '
@@ -253,7 +252,7 @@ def write_markdown(board: Leaderboard,
     ]
     if refs:
         lines += ['', 'References:', '']
-        lines += [f'{i}. {ref}' for i, ref in enumerate(refs, 1)]
+        lines += [f'{i}. {_md_cell(ref)}' for i, ref in enumerate(refs, 1)]
     atomic_write_text(path, '\n'.join(lines) + '\n')
     return path
 
@@ -265,10 +264,30 @@ def write_csv(board: Leaderboard, path: str) -> str:
         writer.writerow(_header() + [c.header
                                      for c in board.columns] + ['reference'])
         for row in board.rows:
-            writer.writerow(
-                _row_cells(row) + [_fmt(row.value(c)) for c in board.columns] +
-                ['; '.join(row.references)])
+            writer.writerow([
+                _csv_cell(c)
+                for c in _row_cells(row) +
+                [_fmt(row.value(c)) for c in board.columns] +
+                ['; '.join(row.references)]
+            ])
     return path
+
+
+def _md_cell(text: str) -> str:
+    """Record text as one Markdown table cell: ``|`` escaped, line breaks
+    and other control characters made spaces."""
+    text = ''.join(' ' if ord(c) < 32 else c for c in str(text))
+    return text.replace('|', '\\|')
+
+
+def _csv_cell(text: str) -> str:
+    """Record text as one CSV cell that spreadsheets show as text: a cell
+    that would start a formula (``=``, ``+``, ``@``, or ``-`` not followed
+    by a number) gets a leading apostrophe."""
+    text = str(text)
+    formula = text[:1] in ('=', '+', '@') or (
+        text[:1] == '-' and not text[1:2].isdigit() and text != '-')
+    return "'" + text if formula else text
 
 
 def _points(board: Leaderboard, col: Column, x: str) -> list:

@@ -24,11 +24,14 @@ __all__ += [
 from .coco_check import (CocoAnnotationError, check_coco_json,  # noqa: E402
                          check_config_coco)
 from .data_root_check import check_data_roots  # noqa: E402
+from .seg_check import (SegLabelError, check_config_seg,  # noqa: E402
+                        check_seg_dataset)
 from .transforms import BadImageError, CheckedLoadImageFromFile  # noqa: E402
 
 __all__ += [
     'CocoAnnotationError', 'check_coco_json', 'check_config_coco',
-    'check_data_roots', 'BadImageError', 'CheckedLoadImageFromFile'
+    'check_data_roots', 'SegLabelError', 'check_config_seg',
+    'check_seg_dataset', 'BadImageError', 'CheckedLoadImageFromFile'
 ]
 
 # Contrastive image-text training (the toy CLIP teacher)

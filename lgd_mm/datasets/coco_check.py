@@ -8,7 +8,7 @@ and the image.
 """
 import json
 import os.path as osp
-from typing import Iterator, List, Sequence
+from typing import Iterator, List, Optional, Sequence
 
 from mmengine.config import Config
 
@@ -116,10 +116,27 @@ def _problems(data: dict, check_masks: bool, tol: float) -> Iterator[str]:
                 yield f'{where}: {problem}'
 
 
+def _category_problems(data: dict,
+                       classes: Sequence[str]) -> Iterator[str]:
+    """Category names that mmdet would silently drop or never see."""
+    names = [c.get('name') for c in data['categories']]
+    extra = [n for n in names if n not in classes]
+    if extra:
+        yield (f'categories {extra[:5]} are not in the config\'s classes '
+               '(mmdet would drop their annotations without a word)')
+    missing = [c for c in classes if c not in names]
+    if missing:
+        yield (f'the config\'s classes {missing[:5]} have no category in '
+               'the file (they could never be detected)')
+    if not data['annotations']:
+        yield 'no annotations at all'
+
+
 def check_coco_json(path: str,
                     check_masks: bool = True,
                     tolerance: float = TOLERANCE,
-                    max_report: int = 10) -> dict:
+                    max_report: int = 10,
+                    classes: Optional[Sequence[str]] = None) -> dict:
     """Check a COCO instances file; return its summary or raise.
 
     Checks: ``images`` / ``annotations`` / ``categories`` lists; positive
@@ -135,6 +152,9 @@ def check_coco_json(path: str,
         check_masks (bool): Also check segmentations. Defaults to True.
         tolerance (float): Slack in pixels. Defaults to 1.
         max_report (int): Problems quoted in the error. Defaults to 10.
+        classes (Sequence[str], optional): The class names the config
+            trains and evaluates; the file's category names must be the
+            same set, and it must hold annotations.
 
     Returns:
         dict: ``images``, ``annotations``, ``categories`` counts.
@@ -152,15 +172,29 @@ def check_coco_json(path: str,
     if not isinstance(data, dict):
         raise CocoAnnotationError(f'{path}: expected a COCO json object')
     problems = list(_problems(data, check_masks, tolerance))
+    if classes is not None and not problems:
+        problems = list(_category_problems(data, list(classes)))
     if problems:
         shown = '\n  '.join(problems[:max_report])
         more = len(problems) - max_report
         raise CocoAnnotationError(
             f'{path}: {len(problems)} invalid COCO annotations:\n  {shown}' +
             (f'\n  ... and {more} more' if more > 0 else '') +
-            '\nExpected boxes [x, y, w, h] inside their image and masks '
-            'that cover their box; fix or drop these annotations.')
+            '\nExpected the config\'s class names as categories, boxes '
+            '[x, y, w, h] inside their image and masks that cover their '
+            'box; fix the file or the config\'s metainfo.classes.')
     return {k: len(data[k]) for k in ('images', 'annotations', 'categories')}
+
+
+def _config_classes(dataset: dict, scope: str) -> Optional[tuple]:
+    """The class names a detection data set config trains on."""
+    classes = (dataset.get('metainfo') or {}).get('classes')
+    if classes is None:
+        from mmengine.registry import DATASETS
+        with DATASETS.switch_scope_and_registry(scope) as registry:
+            cls = registry.get(dataset.get('type'))
+        classes = getattr(cls, 'METAINFO', {}).get('classes')
+    return tuple(classes) if classes is not None else None
 
 
 def check_config_coco(cfg: Config,
@@ -169,8 +203,10 @@ def check_config_coco(cfg: Config,
                                              'test_dataloader'),
                       check_masks: bool = True) -> List[str]:
     """Run :func:`check_coco_json` on the ``ann_file`` of every COCO / LVIS
-    data set of the data loaders ``keys`` (those the run uses); returns the
-    files checked."""
+    data set of the data loaders ``keys`` (those the run uses), against the
+    classes the data set config names (``metainfo.classes``, else its
+    type's); returns the files checked."""
+    scope = cfg.get('default_scope') or 'mmdet'
     checked = []
     for key in keys:
         dataset = (cfg.get(key) or {}).get('dataset')
@@ -183,10 +219,11 @@ def check_config_coco(cfg: Config,
                 path = ann if osp.isabs(ann) else osp.join(root, ann)
                 if path not in checked:
                     # a big train json is read once per file version
+                    classes = _config_classes(dataset, scope)
                     stamp = (osp.abspath(path), osp.getmtime(path),
-                             check_masks) if osp.exists(path) else None
+                             check_masks, classes) if osp.exists(path) else None
                     if stamp is None or stamp not in _VALID:
-                        check_coco_json(path, check_masks)
+                        check_coco_json(path, check_masks, classes=classes)
                         _VALID.add(stamp)
                     checked.append(path)
             dataset = dataset.get('dataset')

@@ -7,6 +7,7 @@ import os.path as osp
 from mmengine.config import Config, DictAction
 
 from .cfg_options import check_cfg_options
+from .config_values import check_config_values
 
 
 def add_common_args(parser: argparse.ArgumentParser) -> None:
@@ -35,6 +36,7 @@ def load_config(args: argparse.Namespace) -> Config:
         # a typo must not silently train the unchanged recipe
         check_cfg_options(cfg, args.cfg_options, args.config)
         cfg.merge_from_dict(args.cfg_options)
+    check_config_values(cfg, args.config)
     cfg.launcher = args.launcher
     # work_dir: CLI > config > ./work_dirs/<config name>
     if args.work_dir is not None:

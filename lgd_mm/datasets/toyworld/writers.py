@@ -19,6 +19,8 @@ import numpy as np
 from mmengine.logging import print_log
 from tqdm import tqdm
 
+from lgd_mm.utils.fileio import atomic_write_text
+
 from .render import (TOYWORLD_CLASSES, TOYWORLD_PALETTE, render_cls_image,
                      render_scene)
 
@@ -187,14 +189,11 @@ def _coco_json(split: str, scenes: List[Tuple]) -> Dict:
 
 
 def _dump_json(path: str, obj: Dict, indent: Optional[int] = None) -> None:
-    with open(path, 'w', encoding='utf-8') as f:
-        json.dump(obj, f, indent=indent)
-        f.write('\n')
+    atomic_write_text(path, json.dumps(obj, indent=indent) + '\n')
 
 
 def _write_lines(path: str, lines: List[str]) -> None:
-    with open(path, 'w', encoding='utf-8', newline='\n') as f:
-        f.write(''.join(line + '\n' for line in lines))
+    atomic_write_text(path, ''.join(line + '\n' for line in lines))
 
 
 def _prepare(out_dir: str) -> None:
