@@ -36,7 +36,7 @@ from lgd_mm.utils.normalization import CLIP_NORM, IMAGENET_NORM
 from lgd_mm.models.distillers.base import rename_legacy_neck_keys
 from lgd_mm.utils.fileio import atomic_torch_save
 from lgd_mm.utils.load_check import read_checkpoint
-from .runner import sync_bn_to_bn
+from lgd_mm.utils.norm_layers import sync_bn_to_bn
 from .students import load_student, student_ids
 
 __all__ = [

@@ -22,7 +22,7 @@ import torch
 from mmengine.config import Config
 from mmengine.logging import MMLogger
 
-from .runner import sync_bn_to_bn
+from lgd_mm.utils.norm_layers import sync_bn_to_bn
 from .extract import (EXPORT_FORMAT, extract_backbone, infer_student,
                       save_payload)
 

@@ -27,6 +27,7 @@ from typing import Dict, Optional, Sequence, Tuple, Union
 from mmengine.config import Config
 
 from lgd_mm.utils.config_paths import config_root
+from lgd_mm.utils.norm_layers import sync_bn_to_bn
 from .records import BenchmarkRecord
 from .tasks import TASKS, task_config
 
@@ -55,23 +56,6 @@ METRIC_MAP: Dict[str, Tuple[str, float]] = {
 }
 #: Metrics kept in ``extra`` (the record schema has no column for them).
 EXTRA_METRICS = {'zero_shot/teacher_top1': 'teacher_top1'}
-
-
-def sync_bn_to_bn(cfg):
-    """Replace SyncBN norm layers by BN in a (model) config, in place.
-
-    mmengine's non-distributed Runner reverts SyncBN itself, but models
-    built directly (scripts, complexity counting) would fail on one device.
-    """
-    if isinstance(cfg, dict):
-        if cfg.get('type') in ('SyncBN', 'MMSyncBN'):
-            cfg['type'] = 'BN'
-        for value in cfg.values():
-            sync_bn_to_bn(value)
-    elif isinstance(cfg, list):
-        for value in cfg:
-            sync_bn_to_bn(value)
-    return cfg
 
 
 def prepare_config(

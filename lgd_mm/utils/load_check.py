@@ -116,14 +116,23 @@ class LoadReport:
     def check(self, min_ratio: float = 0.99) -> 'LoadReport':
         """Raise :class:`BackboneLoadError` below ``min_ratio``."""
         if self.ratio < min_ratio:
+            advice = ('\nCheck the checkpoint path and prefix, and that the '
+                      'downstream backbone type/arch/out_indices match the '
+                      'pre-training config (tools/extract_backbone.py '
+                      'converts torchvision and official-LGD layouts).')
+            if self.module == 'neck' and self.ratio == 0:
+                # a backbone-only export: zero-shot needs the projector
+                advice = ('\nThe file holds no projector (neck.*), which '
+                          'zero-shot evaluation needs: export the '
+                          'pre-training checkpoint with `python '
+                          'tools/extract_backbone.py CKPT OUT --keep-head`, '
+                          'or give tools/benchmark.py the pre-training '
+                          'checkpoint itself.')
             raise BackboneLoadError(
                 f'Only {100 * self.ratio:.1f}% of the {self.module} '
                 f'tensors were loaded (need {100 * min_ratio:.0f}%); the '
                 'rest would stay randomly initialised.\n' + self.details() +
-                '\nCheck the checkpoint path and prefix, and that the '
-                'downstream backbone type/arch/out_indices match the '
-                'pre-training config (tools/extract_backbone.py converts '
-                'torchvision and official-LGD layouts).')
+                advice)
         return self
 
 

@@ -28,3 +28,22 @@ def test_seed_and_deterministic(monkeypatch):
     assert cfg.randomness == dict(seed=3, deterministic=True)
     cfg = _merged(monkeypatch)
     assert cfg.randomness.seed is None
+
+
+def test_test_tool_evaluates_a_pretraining_config_on_val(capsys):
+    """tools/test.py CONFIG CKPT on a pre-training recipe runs its zero-shot
+    validation instead of failing on the missing test loop."""
+    spec = importlib.util.spec_from_file_location(
+        'test_tool', osp.join(ROOT, 'tools', 'test.py'))
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    cfg = Config.fromfile(CONFIG)
+    assert not cfg.get('test_dataloader')
+    assert tool.use_val_as_test(cfg, CONFIG)
+    assert cfg.test_evaluator.type == 'ZeroShotAccuracy'
+    assert cfg.test_dataloader == cfg.val_dataloader
+    assert 'no test split' in capsys.readouterr().out
+    bare = Config(dict(model=dict(type='LGD')))
+    import pytest
+    with pytest.raises(SystemExit, match='zero-shot_<student>-lgd-pre'):
+        tool.use_val_as_test(bare, 'x.py')

@@ -20,7 +20,7 @@ from lgd_mm.models.banks.visual_bank import VisualSemanticsBank
 from lgd_mm.models.teachers.factory import _CONFIG_DIR, create_clip_model
 from lgd_mm.registry import MODELS
 from lgd_mm.utils.config_paths import config_path
-from ..runner import sync_bn_to_bn
+from lgd_mm.utils.norm_layers import sync_bn_to_bn
 from ..students import with_student
 from .timing import PhaseTimer
 

@@ -10,6 +10,7 @@ import os
 
 from mmengine.config import Config
 
+from lgd_mm.utils.norm_layers import sync_bn_to_bn
 from lgd_mm.utils.work_dir_lock import (WorkDirLockReleaseHook,
                                         acquire_work_dir_lock)
 
@@ -21,24 +22,31 @@ __all__ = [
 
 
 def init_cpu_distributed(cfg: Config) -> None:
-    """Start a gloo process group for ``--launcher pytorch`` on CPU.
+    """Make ``--launcher pytorch`` work on a machine without a GPU.
 
     mmengine's pytorch launcher calls ``torch.cuda.set_device`` first, which
-    fails on machines without a GPU; the Runner skips its own set-up when a
-    process group already exists, so CPU jobs (tests, laptops) start one
-    here from torchrun's environment.
+    fails without a GPU; the Runner skips its own set-up when a process
+    group already exists, so CPU jobs (tests, laptops) start one here from
+    torchrun's environment. On CPU the backend is gloo whatever
+    ``env_cfg.dist_cfg.backend`` says (nccl needs GPUs) and SyncBN becomes
+    BN (torch's SyncBatchNorm runs on GPU modules only); both are logged.
     """
     import torch
     import torch.distributed as dist
+    from mmengine.logging import print_log
     if cfg.get('launcher', 'none') != 'pytorch' or torch.cuda.is_available() \
             or dist.is_initialized():
         return
     backend = cfg.get('env_cfg', {}).get('dist_cfg', {}).get('backend', 'gloo')
     if backend != 'gloo':
-        raise ValueError(
-            f'env_cfg.dist_cfg.backend={backend!r} needs a GPU; set it to '
-            '"gloo" for distributed CPU runs')
+        print_log(
+            f'no GPU: env_cfg.dist_cfg.backend={backend!r} replaced by '
+            '"gloo" for this CPU run', logger='current')
     dist.init_process_group(backend='gloo')
+    if 'SyncBN' in str(cfg.get('model')):
+        sync_bn_to_bn(cfg.model)
+        print_log('no GPU: SyncBN layers of the model built as BN (torch\'s '
+                  'SyncBatchNorm needs GPU modules)', logger='current')
     # mmengine passes device_ids=[LOCAL_RANK] to DDP, which is for GPU
     # modules; a CPU module needs None.
     wrapper = cfg.get('model_wrapper_cfg') or dict(

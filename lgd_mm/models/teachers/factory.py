@@ -75,10 +75,70 @@ def create_clip_model(model_name: str,
                 f'pretrained="{pretrained}" is neither a file nor an '
                 f'open_clip tag of {model_name} '
                 f'({open_clip.list_pretrained_tags_by_model(model_name)})')
+        if pretrained is not None:
+            check_tag_available(model_name, pretrained)
         model = open_clip.create_model(
             model_name, pretrained=pretrained, device=device)
     tokenizer = open_clip.get_tokenizer(model_name)
     return model, tokenizer
+
+
+def _cached_tag_file(cfg: dict) -> Optional[str]:
+    """The local file of an open_clip pretrained tag, if a previous
+    download left it in open_clip's or the Hugging Face cache."""
+    hub = cfg.get('hf_hub', '')
+    if hub and open_clip.pretrained.has_hf_hub():
+        from huggingface_hub import try_to_load_from_cache
+        repo, name = os.path.split(hub)
+        names = [name] if name else [
+            'open_clip_model.safetensors', 'open_clip_pytorch_model.bin'
+        ]
+        for filename in names:
+            found = try_to_load_from_cache(repo, filename)
+            if isinstance(found, str):
+                return found
+    url = cfg.get('url', '')
+    if url:
+        path = osp.join(
+            osp.expanduser('~/.cache/clip'), osp.basename(url.split('?')[0]))
+        if osp.isfile(path):
+            return path
+    return None
+
+
+def _online(cfg: dict, timeout: float = 3.0) -> bool:
+    """Whether the host of a tag's weights answers within ``timeout``."""
+    import socket
+    from urllib.parse import urlparse
+    if os.environ.get('HF_HUB_OFFLINE', '0') not in ('0', '', 'false'):
+        return False
+    host = 'huggingface.co' if cfg.get('hf_hub') else urlparse(
+        cfg.get('url', '')).hostname
+    try:
+        socket.create_connection((host, 443), timeout=timeout).close()
+        return True
+    except (OSError, TypeError):
+        return False
+
+
+def check_tag_available(model_name: str, tag: str) -> None:
+    """Fail in seconds when the weights of an open_clip tag can be neither
+    read from a local cache nor downloaded (open_clip itself retries for
+    about a minute and then reports a bare download error).
+
+    Raises:
+        FileNotFoundError: Names the tag and the setting to use instead.
+    """
+    cfg = open_clip.get_pretrained_cfg(model_name, tag)
+    if not cfg or 'file' in cfg or _cached_tag_file(cfg) or _online(cfg):
+        return
+    raise FileNotFoundError(
+        f'model.teacher.pretrained={tag!r}: the {model_name} weights of tag '
+        f'{tag!r} are not in the local cache and cannot be downloaded '
+        '(no network, or HF_HUB_OFFLINE=1). Download them once where there '
+        'is network, or point at a local file: '
+        'model.teacher.pretrained=/path/to/weights (e.g. --cfg-options '
+        'model.teacher.pretrained=checkpoints/RN50.pt).')
 
 
 def create_from_file(model_name: str,
