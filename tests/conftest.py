@@ -26,3 +26,37 @@ def lgd_mm_default_scope():
     import lgd_mm.utils  # noqa: F401
     with DefaultScope.overwrite_default_scope('lgd_mm'):
         yield
+
+
+@pytest.fixture
+def mm_log():
+    """Messages that ``print_log(..., logger='current')`` writes during the
+    test, as one string (mmengine's handlers hold the original streams,
+    which capsys does not see)."""
+    import logging
+
+    from mmengine.logging import MMLogger
+
+    class _Collect(logging.Handler):
+
+        def __init__(self):
+            super().__init__()
+            self.lines = []
+
+        def emit(self, record):
+            self.lines.append(record.getMessage())
+
+    handler = _Collect()
+    logger = MMLogger.get_current_instance()
+    logger.addHandler(handler)
+
+    class _Text:
+
+        @property
+        def text(self):
+            return '\n'.join(handler.lines)
+
+    try:
+        yield _Text()
+    finally:
+        logger.removeHandler(handler)

@@ -1,13 +1,14 @@
 """Build (or verify) the cached Textual Semantics Bank of a CLIP model.
 
-Run this once before training so every run (and every rank) loads the bank
-from ``--cache-dir`` instead of encoding C x 80 prompts::
+Run this once before training so every run loads the bank from the cache
+instead of encoding C x 80 prompts::
 
     python tools/build_text_bank.py --model RN50-quickgelu \\
-        --pretrained openai --vocab imagenet --cache-dir work_dirs/tsb_cache
+        --pretrained /path/to/RN50.pt --vocab imagenet
 
-The cache key covers the text weights, prompts and class list, so the same
-``--cache-dir`` in the training config finds this file.
+The default ``--cache-dir`` (``data/text_banks``) is the ``cache_dir`` of
+every shipped config, and the cache key covers the text weights, prompts
+and class list, so training and ``tools/benchmark.py`` find this file.
 """
 import argparse
 import os.path as osp
@@ -16,7 +17,8 @@ import warnings
 
 import torch
 
-from lgd_mm.models.banks.text_bank import TEMPLATE_SETS, TextualSemanticsBank
+from lgd_mm.models.banks.text_bank import (DEFAULT_CACHE_DIR, TEMPLATE_SETS,
+                                           TextualSemanticsBank)
 from lgd_mm.models.teachers.factory import create_clip_model
 
 DTYPES = dict(fp32=torch.float32, fp16=torch.float16, bf16=torch.bfloat16)
@@ -44,8 +46,14 @@ def parse_args():
         help=f'{" | ".join(TEMPLATE_SETS)} or a text file with one format '
         'string per line, e.g. "a photo of a {}."')
     parser.add_argument(
-        '--cache-dir', required=True, help='folder of cached banks')
-    parser.add_argument('--device', default='cpu', help='e.g. cpu, cuda:0')
+        '--cache-dir',
+        default=DEFAULT_CACHE_DIR,
+        help=f'folder of cached banks (default: {DEFAULT_CACHE_DIR}, the '
+        'cache_dir of the shipped configs)')
+    parser.add_argument(
+        '--device',
+        default='cuda' if torch.cuda.is_available() else 'cpu',
+        help='e.g. cpu, cuda:0 (default: cuda when available)')
     parser.add_argument(
         '--dtype',
         choices=list(DTYPES),
@@ -105,7 +113,7 @@ def main():
 
     source = 'loaded from cache' if bank.meta['from_cache'] else 'built'
     print(f'{source} in {build_s:.1f}s (model load {load_s:.1f}s)')
-    print(f'cache: {bank.meta["cache_file"]}')
+    print(f'cache: {bank.meta.get("cache_file", "not written")}')
     print(f'shape: {tuple(bank.bank.shape)} (D, C), dtype '
           f'{bank.bank.dtype}, max |norm-1| '
           f'{(bank.bank.norm(dim=0) - 1).abs().max().item():.1e}')

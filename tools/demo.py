@@ -15,13 +15,14 @@ configs as the real ImageNet / COCO / ADE20K runs:
   5. write the leaderboard (tools/leaderboard.py: md, csv, png).
 
 Everything lands in one work dir (default work_dirs/demo): data/, teachers/,
-pretrain/<row>/ (logs, checkpoints), bench/<row>/ (runs and JSON records),
+pretrain/seed<S>/<row>/ (logs, checkpoints), bench/seed<S>/<row>/ (runs and
+JSON records),
 leaderboard/, demo_result.json (metrics and the time of every stage) and
 demo.log (all runner output; the console shows one line per step, each
 with the equivalent command line, unless --verbose).
 
     python tools/demo.py [--work-dir work_dirs/demo] [--preset default|ci]
-                         [--seed 0]
+                         [--seeds 0 1 2] [--det-seg-seeds 1]
                          [--methods LGD SEED ...] [--epochs N] [--verbose]
 """
 import argparse
@@ -42,6 +43,7 @@ from lgd_mm.benchmark.toy_teacher import get_toy_teacher
 from lgd_mm.engine.runner import build_runner
 from lgd_mm.utils.config_paths import config_path
 from lgd_mm.utils.fileio import atomic_json_dump
+from lgd_mm.utils.protocol import run_protocol
 
 CFG = config_path('toyworld')
 #: The demo's student (configs/_base_/students/r18-half.py).
@@ -63,6 +65,8 @@ RANDOM_CFG = osp.join(CFG, 'random_r18-half_toyworld.py')
 TRANSFER_TASKS = ('toyworld_mask-rcnn_fpn', 'toyworld_fpn', 'toyworld_linear',
                   'toyworld_knn')
 ZERO_SHOT_TASK = 'toyworld_zero_shot'
+# the costly tasks, run for the first --det-seg-seeds seeds only
+DET_SEG_TASKS = ('toyworld_mask-rcnn_fpn', 'toyworld_fpn')
 # --preset ci: the same tasks on a few iterations (CI-sized), data loaded
 # in the main process (worker start-up would cost more than the loading)
 CI_LOADERS = {
@@ -76,7 +80,8 @@ _CI_SUBSET = {
     'test_dataloader.dataset.indices': 4
 }
 CI_TRANSFER = {
-    'toyworld_mask-rcnn_fpn': _CI_SUBSET,
+    'toyworld_mask-rcnn_fpn':
+    _CI_SUBSET,
     'toyworld_fpn':
     dict(_CI_SUBSET, **{
         'train_cfg.max_iters': 4,
@@ -93,21 +98,57 @@ def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--work-dir', default='work_dirs/demo')
     parser.add_argument(
-        '--preset', default='default', choices=['default', 'ci'],
+        '--preset',
+        default='default',
+        choices=['default', 'ci'],
         help='ToyWorld size and transfer length; ci is the small one the '
         'tests use')
     parser.add_argument(
-        '--methods', nargs='+', default=list(ROWS), choices=list(ROWS),
-        metavar='ROW', help=f'rows to run (default: all of {list(ROWS)})')
-    parser.add_argument('--epochs', type=int, default=None,
-                        help='override the pre-training epochs (4; at '
-                        'least 2: one warm-up epoch, then cosine)')
-    parser.add_argument('--seed', type=int, default=0,
-                        help='seed of every pre-training run and of the '
-                        'transfer runs (random init rows included)')
-    parser.add_argument('--verbose', action='store_true',
-                        help='runner output on the console, not demo.log')
+        '--methods',
+        nargs='+',
+        default=list(ROWS),
+        choices=list(ROWS),
+        metavar='ROW',
+        help=f'rows to run (default: all of {list(ROWS)})')
+    parser.add_argument(
+        '--epochs',
+        type=int,
+        default=None,
+        help='override the pre-training epochs (4; at '
+        'least 2: one warm-up epoch, then cosine)')
+    parser.add_argument(
+        '--seeds',
+        type=int,
+        nargs='+',
+        default=[0],
+        metavar='SEED',
+        help='pre-training seeds: every row is pre-trained once per seed and '
+        'transferred with the same seed; the leaderboard shows mean ± 95 %% '
+        'interval over them (default: 0)')
+    parser.add_argument(
+        '--seed',
+        type=int,
+        default=None,
+        help='one seed: the same as --seeds SEED')
+    parser.add_argument(
+        '--det-seg-seeds',
+        type=int,
+        default=1,
+        metavar='K',
+        help='run detection and segmentation for the first K seeds only '
+        '(they cost most; default: 1); linear, kNN and zero-shot run for '
+        'every seed')
+    parser.add_argument(
+        '--verbose',
+        action='store_true',
+        help='runner output on the console, not demo.log')
     args = parser.parse_args()
+    if args.seed is not None:
+        args.seeds = [args.seed]
+    if len(set(args.seeds)) != len(args.seeds):
+        parser.error(f'--seeds repeats a seed: {args.seeds}')
+    if args.det_seg_seeds < 1:
+        parser.error(f'--det-seg-seeds must be >= 1, got {args.det_seg_seeds}')
     if args.epochs is not None and args.epochs < 2:
         parser.error(f'--epochs must be >= 2 (one warm-up epoch, then '
                      f'cosine), got {args.epochs}')
@@ -144,6 +185,11 @@ def _as_cli(options: dict) -> list:
     return [f'{k}={v}'.replace(' ', '') for k, v in options.items()]
 
 
+def _dir(row: str) -> str:
+    """Folder name of a row (``Random init`` -> ``random_init``)."""
+    return row.lower().replace(' ', '_')
+
+
 def in_process_loading(loaders) -> dict:
     """Options that load data in the main process."""
     return {
@@ -157,22 +203,28 @@ def pretrain(row, cfg_name, work_dir, teacher_ckpt, epochs, preset, seed):
     """Pre-train one row through an mmengine Runner; returns the last
     checkpoint and the run's zero-shot / accuracy metrics."""
     cfg = Config.fromfile(osp.join(CFG, cfg_name))
-    options = ''
+    options = {}
     if 'teacher' in cfg.model:
-        cfg.model.teacher.pretrained = teacher_ckpt
-        options = f' --cfg-options model.teacher.pretrained={teacher_ckpt}'
+        options['model.teacher.pretrained'] = teacher_ckpt
+    if epochs:
+        last = len(cfg.param_scheduler) - 1
+        options.update({
+            'train_cfg.max_epochs': epochs,
+            'train_cfg.val_interval': epochs,
+            f'param_scheduler.{last}.total_epochs': epochs,
+            'default_hooks.checkpoint.interval': epochs
+        })
+    if preset == 'ci':
+        options.update(
+            in_process_loading(('train_dataloader', 'val_dataloader')))
+    cfg.merge_from_dict(options)
     cfg.work_dir = work_dir
     cfg.randomness = dict(cfg.get('randomness') or {}, seed=seed)
-    if epochs:
-        cfg.train_cfg.max_epochs = epochs
-        cfg.train_cfg.val_interval = epochs
-        cfg.param_scheduler[-1].total_epochs = epochs
-        cfg.default_hooks.checkpoint.interval = epochs
-    if preset == 'ci':
-        cfg.merge_from_dict(
-            in_process_loading(('train_dataloader', 'val_dataloader')))
+    # as tools/train.py records it: --epochs marks the run shortened
+    cfg.run_protocol = run_protocol(options)
+    cli = ' --cfg-options ' + ' '.join(_as_cli(options)) if options else ''
     say(f'[demo] {row}: python tools/train.py configs/toyworld/{cfg_name} '
-        f'--work-dir {work_dir} --seed {seed}{options}')
+        f'--work-dir {work_dir} --seed {seed}{cli}')
     runner = build_runner(cfg)
     runner.train()
     ckpt = osp.join(work_dir, f'epoch_{cfg.train_cfg.max_epochs}.pth')
@@ -237,44 +289,57 @@ def run(args, work_dir):
     epochs = args.epochs or Config.fromfile(
         osp.join(CFG, '_base_', 'toyworld_recipe.py')).epochs
     pretrain_label = f'ToyWorld {epochs}e'
-    t0 = stage('3/5 pre-training ({})'.format(', '.join(
-        r for r in args.methods if ROWS[r][0])))
-    for row in args.methods:
-        cfg_name, _ = ROWS[row]
-        if cfg_name is None:
-            continue
-        start = time.time()
-        ckpt, metrics = pretrain(
-            row, cfg_name,
-            osp.join(work_dir, 'pretrain', row.lower().replace(' ', '_')),
-            teacher_ckpt, args.epochs, args.preset, args.seed)
-        rows[row] = dict(checkpoint=ckpt, pretrain_metrics=metrics,
-                         pretrain_seconds=round(time.time() - start, 1))
-        say(f'[demo] {row} pre-trained in {time.time() - start:.1f} s: '
-            f'{json.dumps(metrics)}')
+    t0 = stage('3/5 pre-training ({})'.format(', '.join(r for r in args.methods
+                                                        if ROWS[r][0])))
+    for seed in args.seeds:
+        for row in args.methods:
+            cfg_name, _ = ROWS[row]
+            if cfg_name is None:
+                continue
+            start = time.time()
+            ckpt, metrics = pretrain(
+                row, cfg_name,
+                osp.join(work_dir, 'pretrain', f'seed{seed}', _dir(row)),
+                teacher_ckpt, args.epochs, args.preset, seed)
+            rows.setdefault(row, {}).setdefault('seeds', {})[seed] = dict(
+                checkpoint=ckpt,
+                pretrain_metrics=metrics,
+                pretrain_seconds=round(time.time() - start, 1))
+            say(f'[demo] {row} (seed {seed}) pre-trained in '
+                f'{time.time() - start:.1f} s: {json.dumps(metrics)}')
     times['pretrain'] = time.time() - t0
 
     t0 = stage('4/5 transfer (tools/benchmark.py)')
     bench_root = osp.join(work_dir, 'bench')
-    for row in args.methods:
-        cfg_name, zero_shot = ROWS[row]
-        start = time.time()
-        ckpt = rows[row]['checkpoint'] if cfg_name else RANDOM_CFG
-        tasks = list(TRANSFER_TASKS) + ([ZERO_SHOT_TASK] if zero_shot else [])
-        label = pretrain_label if cfg_name else '-'
-        records = transfer(row, ckpt, tasks,
-                           osp.join(bench_root,
-                                    row.lower().replace(' ', '_')),
-                           args.preset, label, args.seed)
-        rows.setdefault(row, {}).update(
-            records=records, transfer_seconds=round(time.time() - start, 1))
+    for index, seed in enumerate(args.seeds):
+        for row in args.methods:
+            cfg_name, zero_shot = ROWS[row]
+            start = time.time()
+            runs = rows.setdefault(row, {}).setdefault('seeds', {})
+            ckpt = runs[seed]['checkpoint'] if cfg_name else RANDOM_CFG
+            tasks = [
+                t for t in TRANSFER_TASKS
+                if t not in DET_SEG_TASKS or index < args.det_seg_seeds
+            ] + ([ZERO_SHOT_TASK] if zero_shot else [])
+            label = pretrain_label if cfg_name else '-'
+            records = transfer(row, ckpt, tasks,
+                               osp.join(bench_root, f'seed{seed}', _dir(row)),
+                               args.preset, label, seed)
+            runs.setdefault(seed, {}).update(
+                records=records,
+                transfer_seconds=round(time.time() - start, 1))
     times['transfer'] = time.time() - t0
 
     t0 = stage('5/5 leaderboard (tools/leaderboard.py)')
     board_dir = osp.join(work_dir, 'leaderboard')
+    # the ci preset shortens the transfer runs: its rows are checks,
+    # shown labelled
+    shortened = args.preset == 'ci'
     say(f'[demo] python tools/leaderboard.py {bench_root} --out '
-        f'{board_dir}')
-    board = make_leaderboard([bench_root], board_dir,
+        f'{board_dir}' + (' --include-shortened' if shortened else ''))
+    board = make_leaderboard([bench_root],
+                             board_dir,
+                             include_shortened=shortened,
                              title='ToyWorld demo (ResNet-18 at half width, '
                              f'toy CLIP teacher, {summary.get("preset")} '
                              'preset)')
@@ -288,11 +353,13 @@ def run(args, work_dir):
         rows=rows,
         leaderboard={k: board[k]
                      for k in ('md', 'csv', 'png', 'plotted')},
-        seconds={k: round(v, 1)
-                 for k, v in times.items()})
+        seconds={
+            k: round(v, 1)
+            for k, v in times.items()
+        })
     atomic_json_dump(result, osp.join(work_dir, 'demo_result.json'), indent=2)
-    say('\n=== [demo] done: ' + ', '.join(
-        f'{k} {v:.0f} s' for k, v in times.items()))
+    say('\n=== [demo] done: ' + ', '.join(f'{k} {v:.0f} s'
+                                          for k, v in times.items()))
     with open(board['md'], encoding='utf-8') as f:
         say(f.read())
     say(f'leaderboard: {board["md"]}, {board["csv"]}, {board["png"]}')

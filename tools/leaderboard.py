@@ -47,6 +47,11 @@ def parse_args():
         help='plot x axis: backbone parameters or FLOPs')
     parser.add_argument(
         '--title', default='Leaderboard', help='Markdown title')
+    parser.add_argument(
+        '--include-shortened',
+        action='store_true',
+        help='also show records of shortened runs (--smoke, fewer epochs, '
+        'a data subset), as separate rows labelled "shortened run"')
     return parser.parse_args()
 
 
@@ -59,7 +64,8 @@ def main():
             reported=args.reported,
             metric=args.metric,
             x=args.x,
-            title=args.title)
+            title=args.title,
+            include_shortened=args.include_shortened)
     except (FileNotFoundError, ValueError) as e:
         # bad input, not a bug: one line instead of a traceback
         raise SystemExit(f'leaderboard: {e}')

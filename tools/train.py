@@ -4,15 +4,22 @@ Example::
 
     python tools/train.py configs/lgd/lgd_mbv3_in1k.py --work-dir work_dirs/x \
         --cfg-options train_dataloader.batch_size=32
+
+``--smoke`` turns any recipe into a few-iteration run that a CPU runs
+(:mod:`lgd_mm.engine.runner.smoke`); without it, settings that cannot run
+on this machine are refused before the model is built
+(:func:`lgd_mm.engine.runner.check_runnable`).
 """
 import argparse
+
+from mmengine.logging import print_log
 
 import lgd_mm  # noqa: F401  (safe checkpoint loading)
 from lgd_mm.datasets import (check_config_coco, check_config_seg,
                              check_data_roots)
 from lgd_mm.engine.runner.resume import (find_resumable_checkpoint,
                                          verify_resume_checkpoint)
-from lgd_mm.engine.runner import build_runner
+from lgd_mm.engine.runner import apply_smoke, build_runner, check_runnable
 from lgd_mm.utils.cli import add_common_args, load_config
 
 
@@ -47,6 +54,12 @@ def parse_args():
         '--deterministic',
         action='store_true',
         help='randomness.deterministic (deterministic CUDA kernels)')
+    parser.add_argument(
+        '--smoke',
+        action='store_true',
+        help='a short check run of the recipe on this machine: 2 epochs of '
+        '3 small batches, no loader workers, fp32 without a GPU, schedules '
+        'scaled to fit; its checkpoints and records are marked shortened')
     parser.add_argument(
         '--no-pin-memory', action='store_true', help='pin_memory=False')
     parser.add_argument(
@@ -100,6 +113,10 @@ def merge_train_args(cfg, args):
 def main():
     args = parse_args()
     cfg = merge_train_args(load_config(args), args)
+    if args.smoke:
+        for change in apply_smoke(cfg):
+            print_log(f'--smoke: {change}', logger='current')
+    check_runnable(cfg)
     loaders = ('train_dataloader', 'val_dataloader')
     check_data_roots(cfg, loaders)
     # transfer data against the config's classes and sizes, before the

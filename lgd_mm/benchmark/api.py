@@ -20,6 +20,7 @@ from mmengine.dist import barrier, get_world_size, is_main_process
 
 from lgd_mm.datasets import check_config_coco, check_config_seg
 from lgd_mm.utils.config_values import check_config_values
+from lgd_mm.utils.protocol import flatten_options, run_protocol
 from .extract import EXPORT_FORMAT, extract_backbone, save_payload
 from .records import safe_name
 from .reference import export_reference, is_reference_config
@@ -54,8 +55,7 @@ class _Exports:
     """The backbone files of one checkpoint, exported once per variant
     (without / with the projector)."""
 
-    def __init__(self, checkpoint: str, work_dir: str,
-                 method: Optional[str]):
+    def __init__(self, checkpoint: str, work_dir: str, method: Optional[str]):
         self.checkpoint, self.work_dir, self.method = (checkpoint, work_dir,
                                                        method)
         self._done: Dict[bool, tuple] = {}
@@ -66,8 +66,7 @@ class _Exports:
             out = osp.abspath(osp.join(self.work_dir, 'pretrained', name))
             # every rank converts; the writes are atomic and identical
             payload = extract_backbone(
-                self.checkpoint, out, keep_head=keep_head,
-                method=self.method)
+                self.checkpoint, out, keep_head=keep_head, method=self.method)
             self._done[keep_head] = (out, payload)
         return self._done[keep_head]
 
@@ -124,6 +123,11 @@ def run(checkpoint: str,
         raise ValueError(f'launcher {launcher!r} not in {_LAUNCHERS}')
     names = resolve_tasks(tasks, suite)
     options = _overrides(override_files, cfg_options)
+    # what the user changed in the tasks' protocols (records keep it)
+    user_options = {}
+    for opts in options:
+        user_options.update(flatten_options(opts))
+    transfer = run_protocol(user_options)
     reference = is_reference_config(checkpoint)
     # student and method decide the work dir, so read them first
     payload = export_reference(checkpoint, seed=seed) if reference else \
@@ -167,8 +171,9 @@ def run(checkpoint: str,
             cfg.dump(osp.join(cfg.work_dir, 'benchmark_config.py'))
             print(f'[benchmark] {task}: config in {cfg.work_dir}')
             continue
-        print(f'[benchmark] {task} ({student}, {method}) -> {cfg.work_dir}',
-              flush=True)
+        print(
+            f'[benchmark] {task} ({student}, {method}) -> {cfg.work_dir}',
+            flush=True)
         start = time.time()
         # COCO categories / boxes / masks and label maps against the
         # config: fail now, not after training with silently wrong numbers
@@ -182,6 +187,7 @@ def run(checkpoint: str,
         shape = spec['input_shape']
         if input_shape:
             shape = (3, ) + tuple((list(input_shape) * 2)[:2])
+        pre = task_payload['meta'].get('protocol') or {}
         record = make_record(
             task,
             student,
@@ -197,10 +203,14 @@ def run(checkpoint: str,
                 launcher=launcher,
                 seconds=round(time.time() - start, 1),
                 flops_input=list(shape),
-                export_format=EXPORT_FORMAT))
+                export_format=EXPORT_FORMAT,
+                overrides=transfer['overrides'],
+                pretrain_seed=pre.get('seed'),
+                pretrain_overrides=pre.get('overrides')),
+            shortened=[f'pre-training {s}' for s in pre.get('shortened', [])] +
+            [f'transfer {s}' for s in transfer['shortened']])
         written.append(record.dump(out_dir))
-        print(f'[benchmark] {task}: {record.metrics} -> {written[-1]}',
-              flush=True)
+        print(
+            f'[benchmark] {task}: {record.metrics} -> {written[-1]}',
+            flush=True)
     return written
-
-

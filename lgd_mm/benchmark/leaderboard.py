@@ -34,9 +34,13 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Dict, Iterable, List, Optional, Sequence
 
+from mmengine.logging import print_log
+
 from lgd_mm.utils.fileio import atomic_write, atomic_write_text
 from .records import METRIC_NAMES, BenchmarkRecord, find_records
 from .reported import reported_records
+from .metric_chart import plot_metric_chart
+from .stats import CellStats, cell_stats, tied_with_best
 from .students import student_ids, student_name
 from .tasks import TASKS
 
@@ -78,15 +82,23 @@ class Row:
     teacher: str
     pretrain: str
     source: str
+    shortened: bool = False
     params_m: Optional[float] = None
     flops_g: Optional[float] = None
     references: List[str] = field(default_factory=list)
     values: Dict[Column, List[float]] = field(default_factory=dict)
+    #: per value, the run it came from: ``'<pre-training seed>/<seed>'``
+    runs: Dict[Column, List[str]] = field(default_factory=dict)
 
     def value(self, column: Column) -> Optional[float]:
         """Mean of the records in a cell, or None when it is empty."""
         vals = self.values.get(column)
         return sum(vals) / len(vals) if vals else None
+
+    def stats(self, column: Column) -> Optional[CellStats]:
+        """Mean, spread and interval of a cell (None when it is empty)."""
+        vals = self.values.get(column)
+        return cell_stats(vals) if vals else None
 
 
 @dataclass
@@ -120,6 +132,17 @@ def _pretrain(record: BenchmarkRecord) -> str:
         return str(label)
     epochs = record.extra.get('epochs')
     return f'{epochs}e' if epochs is not None else ''
+
+
+def _run_label(record: BenchmarkRecord) -> str:
+    """``'<pre-training seed>/<transfer seed>'`` of a record (``?`` when
+    unknown)."""
+    extra = record.extra
+
+    def show(v):
+        return '?' if v is None else str(v)
+
+    return f'{show(extra.get("pretrain_seed"))}/{show(extra.get("seed"))}'
 
 
 def _fmt(value: Optional[float]) -> str:
@@ -169,7 +192,7 @@ def build_leaderboard(records: Iterable[BenchmarkRecord]) -> Leaderboard:
             continue
         seen.add(ident)
         key = (rec.method, rec.student, teacher_label(rec.teacher),
-               _pretrain(rec), rec.source)
+               _pretrain(rec), rec.source, bool(rec.shortened))
         row = rows.get(key)
         if row is None:
             row = rows[key] = Row(*key)
@@ -183,6 +206,7 @@ def build_leaderboard(records: Iterable[BenchmarkRecord]) -> Leaderboard:
             col = Column(rec.task, rec.protocol or rec.task, metric)
             columns.add(col)
             row.values.setdefault(col, []).append(float(value))
+            row.runs.setdefault(col, []).append(_run_label(rec))
     cols = sorted(
         columns,
         key=lambda c:
@@ -196,7 +220,7 @@ def build_leaderboard(records: Iterable[BenchmarkRecord]) -> Leaderboard:
 
     def row_rank(row: Row) -> tuple:
         known = row.student in students
-        return (not known,
+        return (row.shortened, not known,
                 students.index(row.student) if known else row.student,
                 row.method.lower(), not row.pretrain,
                 labels.index(row.pretrain), row.teacher,
@@ -214,7 +238,8 @@ def _header() -> List[str]:
 def _row_cells(row: Row) -> List[str]:
     return [
         row.method,
-        student_label(row.student), row.teacher, row.pretrain, row.source,
+        student_label(row.student), row.teacher, row.pretrain,
+        row.source + (' (shortened run)' if row.shortened else ''),
         _fmt(row.params_m)
     ]
 
@@ -229,12 +254,12 @@ def write_markdown(board: Leaderboard,
         '|' + '---|' * len(head)
     ]
     refs: List[str] = []
+    tied = {col: _tied(board, col) for col in board.columns}
     for row in board.rows:
         cells = _row_cells(row)
         for col in board.columns:
-            n = len(row.values.get(col, ()))
-            cell = _fmt(row.value(col))
-            cells.append(cell + (f' (n={n})' if n > 1 else ''))
+            cell = _md_value(row.stats(col))
+            cells.append(f'**{cell}**' if id(row) in tied[col] else cell)
         if row.source == 'reported' and row.references:
             marks = []
             for ref in row.references:
@@ -247,9 +272,19 @@ def write_markdown(board: Leaderboard,
         '', 'Values in percent. *ours*: measured by this suite; '
         '*reported*: numbers from papers (configs/*/metafile.yml). '
         'Each column is one task under one protocol; compare rows only '
-        'within a column. A blank cell has no result; (n=K) is a mean of K '
-        'records.'
+        'within a column. A blank cell has no result. With K ≥ 2 runs '
+        '(seeds) a cell shows mean ± half width of the 95 % t-interval '
+        '(n=K); **bold**: the best mean of the column and the rows whose '
+        'intervals overlap it (statistically tied with the best; rows with '
+        'one run are never marked). See docs/benchmarks.md §6.'
     ]
+    if any(row.shortened for row in board.rows):
+        lines += [
+            '', '*shortened run*: the pre-training or transfer departed from '
+            'its protocol (--smoke, fewer epochs, a data subset, another '
+            'batch; the records\' `shortened` field says how). These rows '
+            'check that code runs; they are not results.'
+        ]
     if refs:
         lines += ['', 'References:', '']
         lines += [f'{i}. {_md_cell(ref)}' for i, ref in enumerate(refs, 1)]
@@ -257,19 +292,63 @@ def write_markdown(board: Leaderboard,
     return path
 
 
+def _tied(board: Leaderboard, col: Column) -> set:
+    """``id`` of the rows statistically tied with the column's best, among
+    the measured rows (reported and shortened rows are never marked)."""
+    cells = {
+        id(r): r.stats(col)
+        for r in board.rows
+        if r.values.get(col) and r.source == 'ours' and not r.shortened
+    }
+    return tied_with_best(cells)[1]
+
+
+def _md_value(stats: Optional[CellStats]) -> str:
+    if stats is None:
+        return ''
+    if stats.half_width is None:
+        return _fmt(stats.mean)
+    return f'{stats.mean:.1f} ± {stats.half_width:.1f} (n={stats.n})'
+
+
+def _opt(value: Optional[float], digits: int = 2) -> str:
+    return '' if value is None else f'{value:.{digits}f}'
+
+
 def write_csv(board: Leaderboard, path: str) -> str:
-    """Write the table as CSV (blank cells for missing results)."""
+    """Write the table as CSV (blank cells for missing results).
+
+    Per column: the mean (the column header), then ``<header> ci95`` (half
+    width of the 95 % t-interval), ``<header> sd``, ``<header> n`` and
+    ``<header> runs`` (``<pre-training seed>/<seed>=<value>`` per run).
+    """
     with atomic_write(path, 'w', newline='') as f:
         writer = csv.writer(f)
-        writer.writerow(_header() + [c.header
-                                     for c in board.columns] + ['reference'])
+        head = _header()
+        for c in board.columns:
+            head += [
+                c.header, f'{c.header} ci95', f'{c.header} sd',
+                f'{c.header} n', f'{c.header} runs'
+            ]
+        writer.writerow(head + ['reference'])
         for row in board.rows:
-            writer.writerow([
-                _csv_cell(c)
-                for c in _row_cells(row) +
-                [_fmt(row.value(c)) for c in board.columns] +
-                ['; '.join(row.references)]
-            ])
+            cells = _row_cells(row)
+            for c in board.columns:
+                st = row.stats(c)
+                if st is None:
+                    cells += [''] * 5
+                    continue
+                runs = '; '.join(
+                    f'{label}={v:g}'
+                    for label, v in zip(row.runs[c], row.values[c]))
+                cells += [
+                    _fmt(st.mean),
+                    _opt(st.half_width),
+                    _opt(st.sd),
+                    str(st.n), runs
+                ]
+            writer.writerow(
+                [_csv_cell(c) for c in cells + ['; '.join(row.references)]])
     return path
 
 
@@ -285,8 +364,9 @@ def _csv_cell(text: str) -> str:
     that would start a formula (``=``, ``+``, ``@``, or ``-`` not followed
     by a number) gets a leading apostrophe."""
     text = str(text)
-    formula = text[:1] in ('=', '+', '@') or (
-        text[:1] == '-' and not text[1:2].isdigit() and text != '-')
+    formula = text[:1] in ('=', '+', '@') or (text[:1] == '-'
+                                              and not text[1:2].isdigit()
+                                              and text != '-')
     return "'" + text if formula else text
 
 
@@ -432,8 +512,14 @@ def make_leaderboard(work_dirs: Sequence[str],
                      reported: Sequence[str] = (),
                      metric: Optional[str] = None,
                      x: str = 'params_m',
-                     title: str = 'Leaderboard') -> Dict[str, str]:
+                     title: str = 'Leaderboard',
+                     include_shortened: bool = False) -> Dict[str, str]:
     """Write ``leaderboard.{md,csv,png}`` into ``out_dir``.
+
+    Records of shortened runs (``--smoke``, fewer epochs, a data subset,
+    see :mod:`lgd_mm.utils.protocol`) are left out, with a log line, unless
+    ``include_shortened``; then they form separate rows labelled
+    *shortened run*, after the others.
 
     Args:
         work_dirs (Sequence[str]): Folders (searched recursively) or files
@@ -444,15 +530,40 @@ def make_leaderboard(work_dirs: Sequence[str],
         metric (str, optional): Plotted metric, see :func:`select_column`.
         x (str): Plot x axis, ``'params_m'`` or ``'flops_g'``.
         title (str): Markdown title.
+        include_shortened (bool): Show shortened runs. Defaults to False.
+
+    The PNG plots ``metric`` against backbone size
+    (:func:`plot_leaderboard`), or, when ``metric`` is not given and every
+    row has the same student, one panel per task with the methods' means
+    and intervals (:func:`~lgd_mm.benchmark.metric_chart.plot_metric_chart`).
 
     Returns:
-        dict: Paths under ``md``, ``csv`` and ``png``, and the plotted
-        column header under ``plotted`` (None if nothing was plottable).
+        dict: Paths under ``md``, ``csv`` and ``png``, and what was plotted
+        under ``plotted`` (None if nothing was plottable).
     """
-    board = build_leaderboard(load_records(work_dirs, reported))
+    records = load_records(work_dirs, reported)
+    if not include_shortened:
+        kept = [r for r in records if not r.shortened]
+        if len(kept) < len(records):
+            print_log(
+                f'leaderboard: left out {len(records) - len(kept)} records '
+                'of shortened runs (include_shortened=True / '
+                '--include-shortened shows them, labelled)',
+                logger='current')
+        if not kept:
+            raise ValueError(
+                'every record comes from a shortened run (e.g. '
+                f'{records[0].shortened[0]!r} in {records[0].key}); these '
+                'are checks, not results. Pass --include-shortened to show '
+                'them, labelled.')
+        records = kept
+    board = build_leaderboard(records)
     paths = dict(
         md=write_markdown(board, osp.join(out_dir, 'leaderboard.md'), title),
         csv=write_csv(board, osp.join(out_dir, 'leaderboard.csv')))
     png = osp.join(out_dir, 'leaderboard.png')
+    if metric is None and len({r.student for r in board.rows}) == 1:
+        # one student: every row has one size; compare methods per metric
+        return dict(paths, png=png, plotted=plot_metric_chart(board, png))
     col = plot_leaderboard(board, png, metric, x)
     return dict(paths, png=png, plotted=col.header if col else None)

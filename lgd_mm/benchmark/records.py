@@ -21,6 +21,10 @@ Schema ``lgd_mm.benchmark.v1`` (keys of :class:`BenchmarkRecord`):
   (GFLOPs at the task's input size), or None.
 * ``source``: ``'ours'`` (measured by this suite) or ``'reported'`` (from a
   paper; ``reference`` then says where).
+* ``shortened``: how the run (pre-training or transfer) departed from its
+  config's protocol, e.g. ``['pre-training --smoke']``; empty when both
+  followed it (:mod:`lgd_mm.utils.protocol`). Leaderboards leave shortened
+  records out unless asked.
 * ``extra``: free-form primitives (seed, gpus x batch, normalisation,
   checkpoint, config, work dir, wall time, ...).
 """
@@ -55,6 +59,7 @@ class BenchmarkRecord:
     source: str = 'ours'
     reference: str = ''
     extra: Dict = field(default_factory=dict)
+    shortened: List[str] = field(default_factory=list)
     schema: str = SCHEMA
 
     def __post_init__(self):
@@ -72,6 +77,10 @@ class BenchmarkRecord:
                              f'got {self.source!r}')
         if self.schema != SCHEMA:
             raise ValueError(f'record schema {self.schema!r} is not {SCHEMA}')
+        if not isinstance(self.shortened, list) or not all(
+                isinstance(s, str) for s in self.shortened):
+            raise ValueError(f'record {self.key}: shortened must be a list '
+                             f'of strings, got {self.shortened!r}')
         if not isinstance(self.metrics, dict) or not self.metrics:
             raise ValueError(f'record {self.key} has no metrics')
         for name, value in self.metrics.items():
@@ -88,10 +97,15 @@ class BenchmarkRecord:
         return f'{self.method}|{self.student}|{self.task}|{self.source}'
 
     def file_name(self) -> str:
-        return '__'.join(
-            safe_name(s)
-            for s in (self.method, self.student, self.task, self.source)) + \
-            '.json'
+        """``<method>__<student>__<task>__<source>[__p<P>-s<S>].json``: runs
+        of other seeds (pre-training ``P``, transfer ``S``, from ``extra``)
+        get files of their own."""
+        parts = [self.method, self.student, self.task, self.source]
+        seeds = (self.extra.get('pretrain_seed'), self.extra.get('seed'))
+        if any(s is not None for s in seeds):
+            parts.append('p{}-s{}'.format(*('x' if s is None else s
+                                            for s in seeds)))
+        return '__'.join(safe_name(s) for s in parts) + '.json'
 
     def dump(self, out_dir: str) -> str:
         """Write the record into ``out_dir``; returns the file path."""

@@ -197,10 +197,13 @@ def backbone_complexity(
     backbone_cfg.pop('init_cfg', None)
     backbone_cfg.pop('_delete_', None)
     scope = cfg.get('default_scope', 'mmengine')
-    key = json.dumps(
-        [backbone_cfg.to_dict() if hasattr(backbone_cfg, 'to_dict') else
-         backbone_cfg, scope, list(input_shape)],
-        sort_keys=True, default=str)
+    key = json.dumps([
+        backbone_cfg.to_dict()
+        if hasattr(backbone_cfg, 'to_dict') else backbone_cfg, scope,
+        list(input_shape)
+    ],
+                     sort_keys=True,
+                     default=str)
     return _complexity(key)
 
 
@@ -218,7 +221,9 @@ def _complexity(key: str) -> Tuple[float, Optional[float]]:
     try:
         with torch.no_grad():
             info = get_model_complexity_info(
-                backbone, tuple(input_shape), show_table=False,
+                backbone,
+                tuple(input_shape),
+                show_table=False,
                 show_arch=False)
         flops = round(info['flops'] / 1e9, 3)
     except Exception:  # tracing can fail for exotic ops; params still count
@@ -239,7 +244,9 @@ def run_task(cfg: Config, kind: str) -> Dict[str, float]:
         dict: Metric name -> value, as the runner reports them (the same on
         every rank).
     """
-    from lgd_mm.engine.runner import build_runner
+    from lgd_mm.engine.runner import build_runner, check_runnable
+    if kind == 'train':
+        check_runnable(cfg)
     os.makedirs(cfg.work_dir, exist_ok=True)
     runner = build_runner(cfg)
     if kind == 'train':
@@ -254,16 +261,18 @@ def _batch(cfg: Config, kind: str) -> Optional[int]:
     return loader.get('batch_size') if loader else None
 
 
-def make_record(task: str,
-                student: str,
-                raw_metrics: Dict[str, float],
-                cfg: Config,
-                meta: dict,
-                method: Optional[str] = None,
-                gpus: int = 1,
-                complexity: Tuple[Optional[float],
-                                  Optional[float]] = (None, None),
-                extra: Optional[dict] = None) -> BenchmarkRecord:
+def make_record(
+    task: str,
+    student: str,
+    raw_metrics: Dict[str, float],
+    cfg: Config,
+    meta: dict,
+    method: Optional[str] = None,
+    gpus: int = 1,
+    complexity: Tuple[Optional[float], Optional[float]] = (None, None),
+    extra: Optional[dict] = None,
+    shortened: Sequence[str] = ()
+) -> BenchmarkRecord:
     """A :class:`BenchmarkRecord` of one finished run.
 
     Args:
@@ -277,6 +286,8 @@ def make_record(task: str,
         gpus (int): Processes the run used.
         complexity (tuple): ``(params_m, flops_g)`` of the backbone.
         extra (dict, optional): More primitives for ``extra``.
+        shortened (Sequence[str]): How the pre-training or this run left
+            its protocol (see :mod:`lgd_mm.utils.protocol`).
     """
     metrics, more = record_metrics(raw_metrics)
     if not metrics:
@@ -294,7 +305,8 @@ def make_record(task: str,
         pretrain_std=meta.get('std'),
         vocab=meta.get('vocab'),
         config=osp.join('configs',
-                        osp.relpath(task_config(task, student), config_root())),
+                        osp.relpath(task_config(task, student),
+                                    config_root())),
         work_dir=cfg.work_dir,
         **more,
         **(extra or {}))
@@ -308,4 +320,5 @@ def make_record(task: str,
         dataset=spec['dataset'],
         params_m=complexity[0],
         flops_g=complexity[1],
-        extra=info)
+        extra=info,
+        shortened=list(shortened))

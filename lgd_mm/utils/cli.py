@@ -8,6 +8,7 @@ from mmengine.config import Config, DictAction
 
 from .cfg_options import check_cfg_options
 from .config_values import check_config_values
+from .protocol import run_protocol
 
 
 def add_common_args(parser: argparse.ArgumentParser) -> None:
@@ -37,6 +38,8 @@ def load_config(args: argparse.Namespace) -> Config:
         check_cfg_options(cfg, args.cfg_options, args.config)
         cfg.merge_from_dict(args.cfg_options)
     check_config_values(cfg, args.config)
+    cfg.run_protocol = run_protocol(args.cfg_options,
+                                    getattr(args, 'smoke', False))
     cfg.launcher = args.launcher
     # work_dir: CLI > config > ./work_dirs/<config name>
     if args.work_dir is not None:

@@ -66,6 +66,11 @@ def check_record(record, names, task):
     assert record.flops_g > 0
     assert record.extra['seed'] == 0
     assert record.extra['pretrain_mean'] == [122.771, 116.746, 104.094]
+    # the overrides that cut the data down are kept and mark the record
+    assert any(
+        s.startswith('transfer ') and '.indices=' in s
+        for s in record.shortened), record.shortened
+    assert record.extra['overrides']
     # the load check ran inside the Runner and found every tensor
     logs = glob.glob(osp.join(record.extra['work_dir'], '*', '*.log'))
     text = ''.join(open(p).read() for p in logs)

@@ -129,10 +129,23 @@ def test_markdown_and_csv_hold_exactly_the_expected_rows(inputs, tmp_path):
         work_dirs, str(tmp_path / 'board'), reported=[configs])
     with open(out['csv'], newline='') as f:
         table = list(csv.reader(f))
-    assert table[0] == HEAD + ['reference']
-    assert [r[:-1] for r in table[1:]] == ROWS
+    # each mean column is followed by its interval, sd, n and runs
+    means = [
+        i for i, h in enumerate(table[0])
+        if not h.endswith((' ci95', ' sd', ' n', ' runs'))
+    ]
+    assert [table[0][i] for i in means] == HEAD + ['reference']
+    assert [[r[i] for i in means][:-1] for r in table[1:]] == ROWS
     assert table[2][-1].startswith('SEED: Self-supervised Distillation')
     assert table[1][-1] == table[3][-1] == ''
+    seed = dict(zip(table[0], table[3]))  # SEED, ours: two seeds
+    # sd = 0.56 / sqrt(2); t(0.975, 1) * sd / sqrt(2) = 3.5577
+    assert (seed['in1k_linear top1 ci95'], seed['in1k_linear top1 sd'],
+            seed['in1k_linear top1 n']) == ('3.56', '0.40', '2')
+    assert seed['in1k_linear top1 runs'] == '?/0=55.56; ?/1=55'
+    lgd = dict(zip(table[0], table[1]))  # one run: no spread
+    assert (lgd['in1k_linear top1 ci95'], lgd['in1k_linear top1 n']) == ('',
+                                                                         '1')
 
     with open(out['md']) as f:
         md = f.read().splitlines()
@@ -142,7 +155,9 @@ def test_markdown_and_csv_hold_exactly_the_expected_rows(inputs, tmp_path):
                if line.startswith('|')]
     expected = [list(r) for r in ROWS]
     expected[1][4] = 'reported [1]'  # reported rows point to a reference
-    expected[2][-1] = '55.3 (n=2)'  # the mean of two seeds
+    # mean ± 95 % interval of two seeds; not bold: the best mean (LGD)
+    # has one run, so no tie can be claimed
+    expected[2][-1] = '55.3 ± 3.6 (n=2)'
     assert md_rows == expected
     assert '1. SEED: Self-supervised Distillation' in '\n'.join(md)
 
@@ -245,3 +260,75 @@ def test_markdown_escapes_pipes(tmp_path):
     path = write_markdown(board, str(tmp_path / 'b.md'))
     with open(path) as f:
         assert '| A\\|B | x | - |  | ours |  | 1.0 |' in f.read()
+
+
+def test_shortened_records_are_left_out_by_default(inputs, tmp_path, mm_log):
+    work_dirs, _ = inputs
+    smoke = tmp_path / 'smoke'
+    _record(
+        'KD',
+        'r18',
+        'in1k_linear', {
+            'top1': 99.0
+        },
+        11.18,
+        shortened=['pre-training --smoke']).dump(str(smoke))
+    out = make_leaderboard(work_dirs + [str(smoke)], str(tmp_path / 'b'))
+    with open(out['md']) as f:
+        text = f.read()
+    assert '| KD |' not in text and '99.0' not in text
+    assert 'left out 1 records of shortened runs' in mm_log.text
+
+    out = make_leaderboard(
+        work_dirs + [str(smoke)], str(tmp_path / 'c'), include_shortened=True)
+    with open(out['md']) as f:
+        lines = f.read().splitlines()
+    row = [line for line in lines if line.startswith('| KD |')]
+    assert row and '| ours (shortened run) |' in row[0] and '99.0' in row[0]
+    # shortened rows come after every measured one, and are explained
+    table = [line for line in lines if line.startswith('| ')][2:]
+    assert table[-1] == row[0]
+    assert any(line.startswith('*shortened run*') for line in lines)
+
+    with pytest.raises(ValueError, match='--include-shortened'):
+        make_leaderboard([str(smoke)], str(tmp_path / 'd'))
+    with pytest.raises(ValueError, match='shortened must be a list'):
+        _record(
+            'KD',
+            'r18',
+            'in1k_linear', {'top1': 1.0},
+            1.0,
+            shortened='--smoke')
+
+
+def test_seeds_give_intervals_ties_and_a_per_metric_chart(tmp_path):
+    """One student, three methods x three seeds: the Markdown shows mean ±
+    interval, bolds the best and what is tied with it, and the PNG is the
+    per-metric chart (all rows have one size)."""
+    values = dict(
+        A=[30.0, 32.0, 34.0], B=[28.0, 29.0, 30.0], C=[20.0, 21.0, 22.0])
+    for method, vals in values.items():
+        for seed, v in enumerate(vals):
+            _record(
+                method,
+                'r18',
+                'in1k_linear', {
+                    'top1': v
+                },
+                11.18,
+                extra=dict(seed=seed,
+                           pretrain_seed=seed)).dump(str(tmp_path / 'work'))
+    # three files per method: seeds do not overwrite each other
+    assert len(
+        list((tmp_path / 'work').glob('A__r18__in1k_linear__ours__'
+                                      'p*-s*.json'))) == 3
+    out = make_leaderboard([str(tmp_path / 'work')], str(tmp_path / 'b'))
+    md = open(out['md']).read()
+    assert '| A | ResNet-18 |' in md
+    assert '**32.0 ± 5.0 (n=3)**' in md  # best
+    assert '**29.0 ± 2.5 (n=3)**' in md  # interval overlaps the best's
+    assert '| 21.0 ± 2.5 (n=3) |' in md  # behind: not marked
+    assert out['plotted'].startswith('per-metric chart')
+    assert 'in1k_linear top1' in out['plotted']
+    with open(out['png'], 'rb') as f:
+        assert f.read(8) == PNG_MAGIC

@@ -5,6 +5,7 @@ from mmengine.model import is_model_wrapper
 from lgd_mm.registry import HOOKS
 from lgd_mm.utils.load_check import compare_state
 from lgd_mm.utils.meta import generic_model_meta
+from lgd_mm.utils.protocol import plain, run_protocol
 
 
 @HOOKS.register_module()
@@ -14,6 +15,9 @@ class CheckpointMetaHook(Hook):
     Models without that method (e.g. an mmpretrain ``ImageClassifier``
     trained as a supervised reference row) get their class, backbone and
     normalisation (:func:`~lgd_mm.utils.meta.generic_model_meta`).
+
+    ``protocol`` records the run's seed, its ``--cfg-options`` and how they
+    shortened it (``cfg.run_protocol``, :mod:`lgd_mm.utils.protocol`).
 
     Downstream tools read it to check that a transfer run uses the
     pre-training normalisation and to label leaderboard rows (algorithm,
@@ -35,8 +39,13 @@ class CheckpointMetaHook(Hook):
             model, 'checkpoint_meta') else generic_model_meta(model)
 
     def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
-        checkpoint.setdefault('meta',
-                              {})['lgd_mm'] = self._meta(self._model(runner))
+        meta = self._meta(self._model(runner))
+        # the seed, the --cfg-options and whether they (or --smoke)
+        # shortened the run: records and leaderboards read it
+        protocol = plain(runner.cfg.get('run_protocol') or run_protocol({}))
+        protocol['seed'] = runner.seed
+        meta['protocol'] = protocol
+        checkpoint.setdefault('meta', {})['lgd_mm'] = meta
 
     def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
         """Refuse to resume under another method, student, teacher or

@@ -1,21 +1,26 @@
 """Textual Semantics Bank: prompt ensembles of a vocabulary (method §1.2)."""
 import hashlib
 import json
+import logging
 import math
 import os.path as osp
 import re
+import time
 import warnings
 from collections import OrderedDict
 from typing import Callable, Dict, List, Optional, Sequence, Union
 
 import torch
 import torch.nn.functional as F
+from mmengine.dist import broadcast_object_list, get_dist_info
 from mmengine.logging import print_log
 from mmengine.model import BaseModule
 from mmengine.utils import ProgressBar
 from open_clip import OPENAI_IMAGENET_TEMPLATES, SIMPLE_IMAGENET_TEMPLATES
 from torch import nn
 
+from lgd_mm.models.banks.text_encoder import (encode_text, pooled_positions,
+                                              trim_unsupported_reason)
 from lgd_mm.models.teachers.factory import module_fingerprint
 from lgd_mm.registry import MODELS
 from lgd_mm.utils.fileio import atomic_torch_save
@@ -23,8 +28,8 @@ from lgd_mm.vocabularies import (load_vocabulary, resolve_vocabulary_key,
                                  vocabulary_hash)
 
 __all__ = [
-    'TextualSemanticsBank', 'TEMPLATE_SETS', 'resolve_templates',
-    'fill_template', 'text_tower_state', 'text_tower_arch'
+    'TextualSemanticsBank', 'TEMPLATE_SETS', 'DEFAULT_CACHE_DIR',
+    'resolve_templates', 'fill_template', 'text_tower_state', 'text_tower_arch'
 ]
 
 #: Named prompt sets; open_clip stores each template as a callable
@@ -34,6 +39,9 @@ TEMPLATE_SETS: Dict[str, Sequence[Callable[[str], str]]] = {
     'simple': SIMPLE_IMAGENET_TEMPLATES,  # 7
 }
 
+#: The ``cache_dir`` of the shipped configs and the default of
+#: ``tools/build_text_bank.py`` (relative to the working directory).
+DEFAULT_CACHE_DIR = 'data/text_banks'
 # Bump when the way a bank is computed changes, so old caches miss.
 _CACHE_FORMAT = 'lgd_mm.tsb.v1'
 # Rendering every template for this name records the prompt wording in the
@@ -174,9 +182,13 @@ class _TensorBag(nn.Module):
             self.register_buffer(name.replace('.', '__'), t.detach())
 
 
-# Rough text-tower throughput (ViT-B/32-sized text encoder) for the
+# Largest |trimmed - full| of normalised features accepted (float noise).
+_TRIM_TOLERANCE = 1e-5
+
+# Rough text-tower throughput (RN50 / ViT-B/32 text tower, trimmed context,
+# 2-core CPU: 80,000 prompts in 514 s) for the
 # build-time estimate of large vocabularies.
-_PROMPTS_PER_S = dict(cpu=200, gpu=10000)
+_PROMPTS_PER_S = dict(cpu=150, gpu=10000)
 
 
 def _duration(seconds: float) -> str:
@@ -378,16 +390,22 @@ class TextualSemanticsBank(BaseModule):
             device: Optional[Union[str, torch.device]] = None) -> torch.Tensor:
         """Fill ``bank`` from a CLIP text tower, or from the cache.
 
-        The model is used in eval mode under ``no_grad`` (its train/eval
-        flag is restored afterwards) and no reference to it is kept, so the
-        caller can free the text tower right after.
+        In a distributed job only rank 0 loads or encodes the bank (and
+        writes the cache); the other ranks receive it by broadcast, so the
+        bank is built once per job and no shared file system is needed.
+        One log line says where the bank came from.
+
+        The model is used in eval mode under ``inference_mode`` (its
+        train/eval flag and device are restored afterwards) and no
+        reference to it is kept, so the caller can free the text tower
+        right after.
 
         Args:
             clip_model (nn.Module): open_clip model with ``encode_text``.
             tokenizer (Callable): open_clip tokenizer of that model.
             model_name (str): open_clip architecture name (part of the key).
             device (str | torch.device, optional): Where to encode. The model
-                is moved there if it is elsewhere. Defaults to the device of
+                is moved there for the encode. Defaults to the device of
                 the model's parameters.
 
         Returns:
@@ -395,18 +413,59 @@ class TextualSemanticsBank(BaseModule):
         """
         key = self.cache_key(clip_model, tokenizer, model_name)
         self.meta.update(model_name=model_name, cache_key=key)
+        rank, world = get_dist_info()
+        if world == 1:
+            return self._set_bank(
+                self._load_or_encode(clip_model, tokenizer, model_name, key,
+                                     device))
+        payload = [None]
+        if rank == 0:
+            bank = self._load_or_encode(clip_model, tokenizer, model_name, key,
+                                        device)
+            payload = [(bank, {
+                k: self.meta[k]
+                for k in ('cache_file', 'from_cache') if k in self.meta
+            })]
+        broadcast_object_list(payload, src=0)
+        bank, meta = payload[0]
+        if rank != 0:
+            self.meta.update(meta)
+            print_log(
+                f'text bank {self.vocab_name}: received from rank 0',
+                logger='current')
+        return self._set_bank(bank)
+
+    def _load_or_encode(self, clip_model, tokenizer, model_name: str, key: str,
+                        device) -> torch.Tensor:
+        """The bank from the cache, else encoded (and cached); logs which."""
         path = None
         if self.cache_dir is not None:
             path = self.cache_path(key)
             bank = self._load_cache(path, key)
             if bank is not None:
                 self.meta.update(cache_file=path, from_cache=True)
-                return self._set_bank(bank)
+                print_log(
+                    f'text bank {self.vocab_name}: loaded from {path}',
+                    logger='current')
+                return bank
+        start = time.perf_counter()
         bank = self._encode(clip_model, tokenizer, device)
-        if path is not None and self._save_cache(path, key, bank, model_name):
-            self.meta['cache_file'] = path
+        seconds = time.perf_counter() - start
+        target = 'not cached (cache_dir is None)'
+        if path is not None:
+            if self._save_cache(path, key, bank, model_name):
+                self.meta['cache_file'] = path
+                target = path
+            else:
+                target = 'not cached (write failed)'
         self.meta['from_cache'] = False
-        return self._set_bank(bank)
+        print_log(
+            f'text bank {self.vocab_name}: built in {seconds:.1f} s '
+            f'({self.num_classes} classes x {len(self.templates)} '
+            f'templates on {self.meta["encode_device"]}, '
+            f'{self.meta["encode_context"]}) -> {target}',
+            logger='current')
+        return bank
 
     def _set_bank(self, bank: torch.Tensor) -> torch.Tensor:
         # Assigning to a registered buffer name keeps it a persistent
@@ -415,52 +474,100 @@ class TextualSemanticsBank(BaseModule):
             device=self.bank.device, dtype=torch.float32).contiguous()
         return self.bank
 
-    @torch.no_grad()
-    def _encode(self, clip_model, tokenizer, device) -> torch.Tensor:
-        if device is None:
-            param = next(clip_model.parameters(), None)
-            device = param.device if param is not None else 'cpu'
-        device = torch.device(device)
-        clip_model.to(device)
+    def _prompt_chunks(self, clip_model, tokenizer):
+        """(class index, tokens) per chunk of prompts, rows sorted by
+        length, so that trimmed batches carry little padding."""
         names, templates = self._class_names, self.templates
         num_t = len(templates)
         total = len(names) * num_t
-        num_batches = math.ceil(total / self.batch_size)
+        # Tokenize a bounded number of prompts at a time (a 50k-name
+        # vocabulary has 4M prompts).
+        chunk = self.batch_size * 32
+        for start in range(0, total, chunk):
+            idx = range(start, min(start + chunk, total))
+            prompts = [
+                fill_template(templates[i % num_t], names[i // num_t])
+                for i in idx
+            ]
+            tokens = torch.as_tensor(tokenizer(prompts))
+            cls = torch.tensor([i // num_t for i in idx])
+            order = torch.argsort(
+                pooled_positions(clip_model, tokens), stable=True)
+            yield cls[order], tokens[order]
+
+    def _check_trim(self, clip_model, tokens: torch.Tensor) -> bool:
+        """Whether the trimmed encode equals the full one on ``tokens``."""
+        reason = trim_unsupported_reason(clip_model)
+        if reason is None:
+            full = F.normalize(clip_model.encode_text(tokens).float(), dim=-1)
+            cut = F.normalize(encode_text(clip_model, tokens).float(), dim=-1)
+            diff = (full - cut).abs().max().item()
+            if diff <= _TRIM_TOLERANCE:
+                return True
+            reason = (f'trimmed and full-context features differ by '
+                      f'{diff:.1e} > {_TRIM_TOLERANCE:.0e}')
+        print_log(
+            f'text bank {self.vocab_name}: encoding the full context '
+            f'({reason})',
+            logger='current',
+            level=logging.WARNING)
+        return False
+
+    def _encode(self, clip_model, tokenizer, device) -> torch.Tensor:
+        param = next(clip_model.parameters(), None)
+        home = param.device if param is not None else torch.device('cpu')
+        device = torch.device(device) if device is not None else home
+        was_training = clip_model.training
+        # Moves happen outside inference mode: parameters created inside it
+        # could not be loaded into or trained later.
+        if device != home:
+            clip_model.to(device)
+        clip_model.eval()
+        try:
+            with torch.inference_mode():
+                sums, trim = self._encode_prompts(clip_model, tokenizer,
+                                                  device)
+        finally:
+            clip_model.train(was_training)
+            if device != home:
+                clip_model.to(home)
+        self.meta.update(
+            encode_device=str(device),
+            encode_context='trimmed context' if trim else 'full context')
+        mean = F.normalize(sums / len(self.templates), dim=-1)
+        return mean.t().contiguous().cpu()
+
+    def _encode_prompts(self, clip_model, tokenizer, device) -> tuple:
+        """(per-class sums of normalised prompt features, trimmed?)."""
+        num_batches = math.ceil(self.num_classes * len(self.templates) /
+                                self.batch_size)
         bar = (
             ProgressBar(num_batches)
-            if len(names) > self.progress_min_classes else None)
-        was_training = clip_model.training
-        clip_model.eval()
-        sums = None
-        try:
-            for start in range(0, total, self.batch_size):
-                idx = range(start, min(start + self.batch_size, total))
-                prompts = [
-                    fill_template(templates[i % num_t], names[i // num_t])
-                    for i in idx
-                ]
-                tokens = torch.as_tensor(tokenizer(prompts)).to(device)
-                emb = clip_model.encode_text(tokens)
-                if emb.dim() != 2 or emb.shape[0] != len(prompts):
+            if self.num_classes > self.progress_min_classes else None)
+        sums, trim = None, None
+        for cls_chunk, tok_chunk in self._prompt_chunks(clip_model, tokenizer):
+            if trim is None:
+                # Checked once, on the longest prompts of the first chunk.
+                trim = self._check_trim(clip_model, tok_chunk[-4:].to(device))
+            for start in range(0, len(tok_chunk), self.batch_size):
+                tokens = tok_chunk[start:start + self.batch_size].to(device)
+                cls = cls_chunk[start:start + self.batch_size].to(device)
+                emb = encode_text(clip_model, tokens, trim=trim)
+                if emb.dim() != 2 or emb.shape[0] != len(tokens):
                     raise RuntimeError(
-                        f'encode_text returned shape {tuple(emb.shape)} for '
-                        f'{len(prompts)} prompts; expected (N, D)')
+                        f'encode_text returned shape {tuple(emb.shape)} '
+                        f'for {len(tokens)} prompts; expected (N, D)')
                 # Normalise each prompt in fp32 before averaging (§1.2).
                 emb = F.normalize(emb.float(), dim=-1)
                 if sums is None:
-                    sums = emb.new_zeros(len(names), emb.shape[1])
-                cls = torch.tensor([i // num_t for i in idx],
-                                   device=emb.device)
+                    sums = emb.new_zeros(self.num_classes, emb.shape[1])
                 sums.index_add_(0, cls, emb)
                 if bar is not None:
                     bar.update()
-        finally:
-            clip_model.train(was_training)
         if bar is not None:
             # ProgressBar leaves the cursor on its line.
             print(flush=True)
-        mean = F.normalize(sums / num_t, dim=-1)
-        return mean.t().contiguous().cpu()
+        return sums, trim
 
     def _load_cache(self, path: str, key: str) -> Optional[torch.Tensor]:
         """The cached bank at ``path`` if it is the one for ``key``."""

@@ -15,6 +15,18 @@ _TEXT_ATTRS = ('transformer', 'token_embedding', 'positional_embedding',
                'ln_final', 'text_projection', 'attn_mask', 'text')
 
 
+def encode_device(model: nn.Module) -> torch.device:
+    """The fastest device for a one-off encode with ``model``.
+
+    This rank's current GPU when CUDA is available (mmengine has set it
+    before the model is built), else where ``model``'s weights are.
+    """
+    if torch.cuda.is_available():
+        return torch.device('cuda', torch.cuda.current_device())
+    param = next(model.parameters(), None)
+    return param.device if param is not None else torch.device('cpu')
+
+
 @MODELS.register_module()
 class CLIPTeacher(FrozenTeacher):
     """A frozen open_clip image encoder (LGD §1.1).
@@ -72,8 +84,9 @@ class CLIPTeacher(FrozenTeacher):
         self.hold('clip', clip)
         object.__setattr__(self, 'tokenizer', tokenizer)
         size = getattr(clip.visual, 'image_size', None)
-        self.image_size = tuple(size) if isinstance(
-            size, (tuple, list)) else (size, size)
+        self.image_size = tuple(size) if isinstance(size,
+                                                    (tuple, list)) else (size,
+                                                                         size)
         self.embed_dim = self._probe_embed_dim()
         self.has_text_tower = True
 
@@ -81,7 +94,8 @@ class CLIPTeacher(FrozenTeacher):
         proj = getattr(self.clip, 'text_projection', None)
         out = getattr(self.clip.visual, 'output_dim', None)
         if out is None and proj is not None:
-            out = proj.shape[-1] if torch.is_tensor(proj) else proj.out_features
+            out = proj.shape[-1] if torch.is_tensor(
+                proj) else proj.out_features
         if out is None:
             raise ValueError(f'cannot tell the embedding size of '
                              f'{self.model_name}')
@@ -96,7 +110,9 @@ class CLIPTeacher(FrozenTeacher):
                     f'teacher {self.model_name} expects {self.image_size} '
                     f'inputs, got {tuple(images.shape[-2:])}')
             images = F.interpolate(
-                images, size=self.image_size, mode='bilinear',
+                images,
+                size=self.image_size,
+                mode='bilinear',
                 align_corners=False)
         images = images.to(self.dtype)
         if self.channels_last:
@@ -112,16 +128,21 @@ class CLIPTeacher(FrozenTeacher):
         return F.normalize(z.float(), dim=-1)
 
     @torch.no_grad()
-    def build_text_bank(self, text_bank: nn.Module,
+    def build_text_bank(self,
+                        text_bank: nn.Module,
                         drop_text_tower: bool = True) -> None:
         """Fill ``text_bank`` with the text tower, then free the tower.
 
         The text tower is only needed once; keeping it would waste memory and
-        leave unused parameters around (LGD §1.1).
+        leave unused parameters around (LGD §1.1). The model is built on the
+        CPU before the Runner moves it, so the encode runs on this rank's GPU
+        when there is one (:func:`encode_device`).
         """
-        device = next(self.clip.visual.parameters()).device
-        text_bank.build(self.clip, self.tokenizer, self.model_name,
-                        device=device)
+        text_bank.build(
+            self.clip,
+            self.tokenizer,
+            self.model_name,
+            device=encode_device(self.clip))
         if drop_text_tower:
             self.drop_text_tower()
 

@@ -10,8 +10,11 @@ import torch
 import torch.nn.functional as F
 from open_clip import OPENAI_IMAGENET_TEMPLATES
 
-from lgd_mm.models.banks.text_bank import (TextualSemanticsBank,
+from lgd_mm.models.banks.text_bank import (DEFAULT_CACHE_DIR,
+                                           TextualSemanticsBank,
                                            resolve_templates, text_tower_state)
+from lgd_mm.models.banks.text_encoder import (encode_text, pooled_positions,
+                                              trim_unsupported_reason)
 from lgd_mm.models.teachers.factory import create_clip_model
 from lgd_mm.registry import MODELS
 
@@ -19,6 +22,14 @@ ROOT = osp.dirname(
     osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 CLASSES = ['teddy_bear', 'cat', '063.electric-guitar-101']
 TEMPLATES = ['a photo of a {}.', 'a drawing of the {}.']
+# open_clip CustomTextCLIP (a separate .text tower), tiny
+CUSTOM_TEXT_CFG = dict(
+    embed_dim=16,
+    custom_text=True,
+    vision_cfg=dict(
+        image_size=32, layers=1, width=32, patch_size=8, head_width=16),
+    text_cfg=dict(
+        context_length=77, vocab_size=49408, width=32, heads=2, layers=1))
 
 
 @pytest.fixture(scope='module')
@@ -68,10 +79,16 @@ def test_shape_unit_norm_and_state(clip):
 @pytest.mark.parametrize('batch_size', [1, 4, 256])
 def test_template_average_matches_hand_computation(clip, batch_size):
     model, tok = clip
+    passes = []
+    handle = model.transformer.register_forward_hook(
+        lambda *_: passes.append(1))
     bank = make_bank(batch_size=batch_size)
     bank.build(model, tok, 'lgd-tiny-rn')
-    # 6 prompts: batches of 4 straddle classes, batches of 1 do not.
-    assert model.encode_calls == -(-6 // batch_size)
+    handle.remove()
+    # 6 prompts: batches of 4 straddle classes, batches of 1 do not; two
+    # more passes are the one-off check of the trimmed context
+    assert len(passes) == 2 + -(-6 // batch_size)
+    assert bank.meta['encode_context'] == 'trimmed context'
 
     with torch.no_grad():
         cols = []
@@ -247,14 +264,8 @@ def test_changed_weights_miss_the_cache(clip, tmp_path):
 
 
 def test_custom_text_clip(tmp_path):
-    cfg = dict(
-        embed_dim=16,
-        custom_text=True,
-        vision_cfg=dict(
-            image_size=32, layers=1, width=32, patch_size=8, head_width=16),
-        text_cfg=dict(
-            context_length=77, vocab_size=49408, width=32, heads=2, layers=1))
-    model, tok = create_clip_model('lgd-tiny-customtext', model_cfg=cfg)
+    model, tok = create_clip_model(
+        'lgd-tiny-customtext', model_cfg=CUSTOM_TEXT_CFG)
     assert type(model).__name__ == 'CustomTextCLIP'
     state = text_tower_state(model)
     assert state and all(k.startswith('text.') for k in state)
@@ -317,3 +328,95 @@ def test_build_text_bank_tool(tmp_path):
     assert blob['class_names'] == ['teddy bear', 'cat', 'electric guitar']
     assert blob['bank'].shape == (32, 3)
     torch.testing.assert_close(blob['bank'].norm(dim=0), torch.ones(3))
+
+
+def test_trimmed_encode_equals_full_context(tiny_clip):
+    model, tok = tiny_clip
+    names = ['cat', 'great white shark', 'Granny Smith', 'T-shirt']
+    prompts = [t(n) for n in names for t in OPENAI_IMAGENET_TEMPLATES]
+    tokens = tok(prompts)
+    assert trim_unsupported_reason(model) is None
+    # the batch is cut well before CLIP's 77 positions
+    assert int(pooled_positions(model, tokens).max()) + 1 < 30
+    with torch.no_grad():
+        full = model.encode_text(tokens)
+        cut = encode_text(model, tokens)
+    assert cut.shape == full.shape
+    torch.testing.assert_close(cut, full, atol=1e-5, rtol=0)
+
+
+def test_bank_encode_logs_and_keeps_weights_trainable(clip, tmp_path, mm_log):
+    model, tok = clip
+    bank = make_bank(cache_dir=str(tmp_path))
+    bank.build(model, tok, 'lgd-tiny-rn')
+    out = mm_log.text
+    path = bank.meta['cache_file']
+    assert re.search(
+        r'text bank custom: built in [0-9.]+ s .*trimmed '
+        r'context\) -> ' + re.escape(path), out), out
+    # encoding under inference mode leaves no inference tensors behind:
+    # the bank and the model can still be loaded into and trained
+    assert not bank.bank.is_inference()
+    assert not any(p.is_inference() for p in model.parameters())
+    bank.load_state_dict({'bank': torch.zeros_like(bank.bank)})
+    again = make_bank(cache_dir=str(tmp_path))
+    again.build(model, tok, 'lgd-tiny-rn')
+    out = mm_log.text
+    assert f'text bank custom: loaded from {path}' in out
+
+
+def test_trim_check_falls_back_to_full_context(clip, mm_log):
+    model, tok = clip
+    # a mask that is not causal: later tokens now change the pooled one,
+    # so cutting the context would be wrong and the check must see it
+    model.attn_mask = torch.zeros_like(model.attn_mask)
+    bank = make_bank()
+    bank.build(model, tok, 'lgd-tiny-rn')
+    out = mm_log.text
+    assert 'encoding the full context (trimmed and full-context features ' \
+        'differ' in out
+    assert bank.meta['encode_context'] == 'full context'
+    with torch.no_grad():
+        cols = []
+        for name in ['teddy bear', 'cat', 'electric guitar']:
+            emb = F.normalize(
+                model.encode_text(tok([t.format(name) for t in TEMPLATES])),
+                dim=1)
+            cols.append(F.normalize(emb.mean(0), dim=0))
+    torch.testing.assert_close(
+        bank.bank, torch.stack(cols, 1), atol=1e-6, rtol=1e-5)
+
+
+def test_custom_text_tower_is_not_trimmed():
+    model, tok = create_clip_model(
+        'lgd-tiny-customtext', model_cfg=CUSTOM_TEXT_CFG)
+    assert 'separate .text tower' in trim_unsupported_reason(model)
+    bank = make_bank()
+    bank.build(model, tok, 'lgd-tiny-customtext')
+    assert bank.meta['encode_context'] == 'full context'
+
+
+def test_one_cache_location_for_configs_and_tool():
+    """tools/build_text_bank.py writes where the shipped configs read."""
+    from mmengine.config import Config
+    dirs = set()
+    # the configs that compose a model with a text bank
+    paths = glob.glob(osp.join(ROOT, 'configs', '*', '*.py')) + glob.glob(
+        osp.join(ROOT, 'configs/benchmarks/classification/zero-shot_*.py'))
+    for path in paths:
+        if 'toyworld' in path or 'text_bank' not in open(path).read() and \
+                '_base_/models/' not in open(path).read():
+            continue
+        model = Config.fromfile(path).get('model') or {}
+        bank = model.get('text_bank') if isinstance(model, dict) else None
+        if bank:
+            dirs.add(bank.get('cache_dir'))
+    assert dirs == {DEFAULT_CACHE_DIR}
+    proc = subprocess.run([
+        sys.executable,
+        osp.join(ROOT, 'tools', 'build_text_bank.py'), '--help'
+    ],
+                          capture_output=True,
+                          text=True,
+                          timeout=120)
+    assert f'(default: {DEFAULT_CACHE_DIR}' in proc.stdout
