@@ -48,7 +48,7 @@ from lgd_mm.utils.protocol import run_protocol
 CFG = config_path('toyworld')
 #: The demo's student (configs/_base_/students/r18-half.py).
 STUDENT = 'r18-half'
-_TAIL = 'r18-half_toy-clip_1xb32-coslr-4e_toyworld.py'
+_TAIL = 'r18-half_toy-clip_1xb32-coslr-10e_toyworld.py'
 #: Row label -> (pre-training config, whether it is distilled into the
 #: teacher's space, i.e. gets a zero-shot column). ``None``: the reference
 #: config is handed to tools/benchmark.py as is (no pre-training).
@@ -58,7 +58,7 @@ ROWS = {
     'BINGO': (f'bingo_{_TAIL}', True),
     'DisCo': (f'disco_{_TAIL}', True),
     'KD': (f'kd_{_TAIL}', True),
-    'Supervised': ('supervised_r18-half_1xb32-coslr-4e_toyworld.py', False),
+    'Supervised': ('supervised_r18-half_1xb32-coslr-10e_toyworld.py', False),
     'Random init': (None, False),
 }
 RANDOM_CFG = osp.join(CFG, 'random_r18-half_toyworld.py')
@@ -114,7 +114,7 @@ def parse_args():
         '--epochs',
         type=int,
         default=None,
-        help='override the pre-training epochs (4; at '
+        help='override the pre-training epochs (10; at '
         'least 2: one warm-up epoch, then cosine)')
     parser.add_argument(
         '--seeds',
@@ -136,8 +136,8 @@ def parse_args():
         default=1,
         metavar='K',
         help='run detection and segmentation for the first K seeds only '
-        '(they cost most; default: 1); linear, kNN and zero-shot run for '
-        'every seed')
+        '(they cost most; default: 1; 0: none); linear, kNN and zero-shot '
+        'run for every seed')
     parser.add_argument(
         '--verbose',
         action='store_true',
@@ -147,8 +147,8 @@ def parse_args():
         args.seeds = [args.seed]
     if len(set(args.seeds)) != len(args.seeds):
         parser.error(f'--seeds repeats a seed: {args.seeds}')
-    if args.det_seg_seeds < 1:
-        parser.error(f'--det-seg-seeds must be >= 1, got {args.det_seg_seeds}')
+    if args.det_seg_seeds < 0:
+        parser.error(f'--det-seg-seeds must be >= 0, got {args.det_seg_seeds}')
     if args.epochs is not None and args.epochs < 2:
         parser.error(f'--epochs must be >= 2 (one warm-up epoch, then '
                      f'cosine), got {args.epochs}')
@@ -211,7 +211,7 @@ def pretrain(row, cfg_name, work_dir, teacher_ckpt, epochs, preset, seed):
         options.update({
             'train_cfg.max_epochs': epochs,
             'train_cfg.val_interval': epochs,
-            f'param_scheduler.{last}.total_epochs': epochs,
+            f'param_scheduler.{last}.end': epochs,
             'default_hooks.checkpoint.interval': epochs
         })
     if preset == 'ci':

@@ -145,8 +145,9 @@ def _run_label(record: BenchmarkRecord) -> str:
     return f'{show(extra.get("pretrain_seed"))}/{show(extra.get("seed"))}'
 
 
-def _fmt(value: Optional[float]) -> str:
-    return '' if value is None else f'{value:.1f}'
+def _fmt(value: Optional[float], digits: int = 1) -> str:
+    """A table cell: blank for a missing value."""
+    return '' if value is None else f'{value:.{digits}f}'
 
 
 def load_records(
@@ -311,10 +312,6 @@ def _md_value(stats: Optional[CellStats]) -> str:
     return f'{stats.mean:.1f} ± {stats.half_width:.1f} (n={stats.n})'
 
 
-def _opt(value: Optional[float], digits: int = 2) -> str:
-    return '' if value is None else f'{value:.{digits}f}'
-
-
 def write_csv(board: Leaderboard, path: str) -> str:
     """Write the table as CSV (blank cells for missing results).
 
@@ -343,8 +340,8 @@ def write_csv(board: Leaderboard, path: str) -> str:
                     for label, v in zip(row.runs[c], row.values[c]))
                 cells += [
                     _fmt(st.mean),
-                    _opt(st.half_width),
-                    _opt(st.sd),
+                    _fmt(st.half_width, 2),
+                    _fmt(st.sd, 2),
                     str(st.n), runs
                 ]
             writer.writerow(

@@ -3,11 +3,13 @@
 Trains ResNet-18 at half width (the ``r18-half`` student) with
 cross-entropy on ToyWorld's class folders held in memory (flip only, no
 other augmentation, one-cycle LR), outside mmengine, to separate the
-optimisation from the data pipeline. Prints train loss and val top-1 per
+optimisation from the data pipeline. ``--init`` / ``--head-init`` switch
+between PyTorch's layer defaults and the initialisation the Runner applies
+(mmpretrain's ``init_weights``). Prints train loss and val top-1 per
 epoch. docs/toyworld.md gives the results::
 
     OMP_NUM_THREADS=2 python tools/misc/toyworld_optimizer_probe.py \\
-        data/toyworld --optimizer adamw --epochs 16
+        data/toyworld --optimizer adamw --epochs 8 --init mm-nozero
 """
 import argparse
 import glob
@@ -38,6 +40,19 @@ def main():
     parser.add_argument('--optimizer', choices=['sgd', 'adamw'], default='sgd')
     parser.add_argument('--epochs', type=int, default=4)
     parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument(
+        '--init',
+        choices=['torch', 'mm', 'mm-nozero'],
+        default='torch',
+        help='torch: PyTorch layer defaults; mm: the Runner\'s '
+        'init_weights() (Kaiming conv, zero-init residual BN); mm-nozero: '
+        'the same with unit residual BN gains')
+    parser.add_argument('--lr', type=float, default=None)
+    parser.add_argument(
+        '--head-init',
+        choices=['torch', 'mm'],
+        default='torch',
+        help='mm: LinearClsHead\'s N(0, 0.01) weights')
     args = parser.parse_args()
     torch.manual_seed(args.seed)
     rng = np.random.default_rng(args.seed)
@@ -45,13 +60,24 @@ def main():
     classes = sorted(os.listdir(osp.join(root, 'train')))
     x_train, y_train = load(root, 'train', classes)
     x_val, y_val = load(root, 'val', classes)
-    backbone = ResNet(depth=18, stem_channels=32, base_channels=32)
+    backbone = ResNet(
+        depth=18,
+        stem_channels=32,
+        base_channels=32,
+        zero_init_residual=args.init != 'mm-nozero')
     head = torch.nn.Linear(256, len(classes))
+    if args.init != 'torch':
+        backbone.init_weights()
+    if args.head_init == 'mm':
+        torch.nn.init.normal_(head.weight, 0, 0.01)
+        torch.nn.init.zeros_(head.bias)
     params = list(backbone.parameters()) + list(head.parameters())
-    if args.optimizer == 'sgd':  # the ToyWorld recipe's optimizer
-        opt = torch.optim.SGD(params, lr=0.1, momentum=0.9, weight_decay=1e-4)
+    if args.optimizer == 'sgd':  # the former ToyWorld recipe's optimizer
+        opt = torch.optim.SGD(
+            params, lr=args.lr or 0.1, momentum=0.9, weight_decay=1e-4)
     else:
-        opt = torch.optim.AdamW(params, lr=1e-3, weight_decay=0.05)
+        opt = torch.optim.AdamW(
+            params, lr=args.lr or 1e-3, weight_decay=0.05)
     per_epoch = len(x_train) // 32
     sched = torch.optim.lr_scheduler.OneCycleLR(
         opt,

@@ -15,6 +15,10 @@ student_pretrain_backbone = dict(
     depth=18,
     stem_channels=32,
     base_channels=32,
+    # unit last-BN gains: with mmpretrain's zero-init residuals this
+    # student, trained from scratch on ToyWorld, fits shapes epochs later
+    # (docs/toyworld.md)
+    zero_init_residual=False,
     norm_cfg=dict(type='BN'))
 student_feat_dim = 256
 

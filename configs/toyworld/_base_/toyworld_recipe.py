@@ -1,7 +1,9 @@
 # The ToyWorld pre-training recipe shared by every method of the offline
-# demo: configs/lgd's ImageNet recipe (SGD 0.9, wd 1e-4,
-# linear warm-up then epoch cosine) with values scaled for a CPU, plus the
-# student / teacher pieces method configs plug into their ``model``.
+# demo (same optimiser, schedule, views and budget for all rows): AdamW,
+# a one-epoch warm-up then cosine, 10 epochs (750 steps), plus the student /
+# teacher pieces method configs plug into their ``model``. It differs from
+# configs/lgd's ImageNet recipe where a student trained from scratch on
+# ToyWorld needs it (docs/toyworld.md).
 _base_ = [
     '../../_base_/schedules/lgd_sgd-coslr-200e.py',
     '../../_base_/default_runtime.py',
@@ -26,25 +28,33 @@ toy_text_bank = dict(
 queue_size = 2048
 
 batch_size = 32
-epochs = 4
-# fp32 on CPU (see docs/performance.md for bf16). The official 0.03 x
-# batch/256 (0.00375 here) barely moves a student in 300 steps: LGD's
-# zero-shot top-1 after 4 epochs was 21.7 % with it and 25.0 % with 0.1
-# (train loss 1.87 vs 1.50), so the short CPU schedule uses 0.1.
+epochs = 10
+# AdamW, not the official SGD: from scratch on ToyWorld, SGD (lr 0.1) stays
+# on a plateau where colours are fitted and shapes are not (train loss at
+# ln 4) for 1,200 steps; AdamW, with unit residual gains in the student
+# (r18-half.py), leaves it (docs/toyworld.md). No decay on norm gains and
+# biases.
 optim_wrapper = dict(
     _delete_=True,
     type='OptimWrapper',
-    optimizer=dict(type='SGD', lr=0.1, momentum=0.9, weight_decay=1e-4))
-# one warm-up epoch (the official 5 of 200, rounded up), then cosine
+    optimizer=dict(type='AdamW', lr=1e-3, weight_decay=0.05),
+    paramwise_cfg=dict(flat_decay_mult=0.))
+# per-iteration linear warm-up over the first epoch, then cosine to 0
 param_scheduler = [
     dict(
         type='LinearLR',
-        start_factor=0.125,
-        end_factor=0.825,
+        start_factor=0.01,
         by_epoch=True,
         begin=0,
-        end=1),
-    dict(type='EpochCosineLR', total_epochs=epochs, by_epoch=True, begin=1),
+        end=1,
+        convert_to_iter_based=True),
+    dict(
+        type='CosineAnnealingLR',
+        eta_min=0.,
+        by_epoch=True,
+        begin=1,
+        end=epochs,
+        convert_to_iter_based=True),
 ]
 # zero-shot validation at the end only; tools/benchmark.py does the rest
 train_cfg = dict(max_epochs=epochs, val_interval=epochs)

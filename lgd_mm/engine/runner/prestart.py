@@ -37,13 +37,17 @@ def loop_length(cfg: Config) -> Tuple[str, float]:
     return 'epoch', train_cfg.get('max_epochs', 1)
 
 
+def scheduler_list(cfg: Config) -> list:
+    """The config's ``param_scheduler`` entries as a list (mmengine takes
+    one dict or a list); the dicts are the config's own, not copies."""
+    schedulers = cfg.get('param_scheduler') or []
+    return [schedulers] if isinstance(schedulers, dict) else list(schedulers)
+
+
 def _scheduler_problems(cfg: Config) -> List[str]:
     unit, length = loop_length(cfg)
-    schedulers = cfg.get('param_scheduler') or []
-    if isinstance(schedulers, dict):
-        schedulers = [schedulers]
     problems = []
-    for i, sched in enumerate(schedulers):
+    for i, sched in enumerate(scheduler_list(cfg)):
         if sched.get('by_epoch', True) != (unit == 'epoch'):
             continue
         begin = sched.get('begin', 0)

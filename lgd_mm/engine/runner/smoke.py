@@ -26,7 +26,7 @@ from typing import List
 
 from mmengine.config import Config
 
-from .prestart import accelerator_available, loop_length
+from .prestart import accelerator_available, loop_length, scheduler_list
 
 __all__ = [
     'apply_smoke', 'SMOKE_EPOCHS', 'SMOKE_ITERS', 'SMOKE_BATCH',
@@ -111,9 +111,7 @@ def apply_smoke(cfg: Config) -> List[str]:
         ckpt_interval = SMOKE_ITERS
     changes.append(f'train_cfg: {old_len} -> {new_len} {unit}s')
 
-    schedulers = cfg.get('param_scheduler') or []
-    if isinstance(schedulers, dict):
-        schedulers = [schedulers]
+    schedulers = scheduler_list(cfg)
     iters_total = SMOKE_EPOCHS * SMOKE_ITERS
     for sched in schedulers:
         if sched.get('by_epoch', True) == (unit == 'epoch'):

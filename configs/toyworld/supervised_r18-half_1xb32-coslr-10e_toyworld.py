@@ -7,11 +7,16 @@ _base_ = [
     './_base_/toyworld_recipe.py',
 ]
 num_classes = 16
-# mmpretrain's ResNet-18 classifier with the demo's student swapped in
+# mmpretrain's ResNet-18 classifier with the demo's student swapped in.
+# The head keeps PyTorch's default init, like the distillers' projectors:
+# mmpretrain's N(0, 0.01) head delayed the escape from the colour-only
+# plateau (docs/toyworld.md).
 model = dict(
     backbone={{_base_.student_pretrain_backbone}},
     head=dict(
-        num_classes=num_classes, in_channels={{_base_.student_feat_dim}}))
+        num_classes=num_classes,
+        in_channels={{_base_.student_feat_dim}},
+        init_cfg=None))
 # the distilled rows' CLIP normalisation, so only the training signal differs
 data_preprocessor = dict(
     _delete_=True,
