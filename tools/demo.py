@@ -48,7 +48,7 @@ from lgd_mm.utils.protocol import run_protocol
 CFG = config_path('toyworld')
 #: The demo's student (configs/_base_/students/r18-half.py).
 STUDENT = 'r18-half'
-_TAIL = 'r18-half_toy-clip_1xb32-coslr-10e_toyworld.py'
+_TAIL = 'r18-half_toy-clip_1xb32-coslr-16e_toyworld.py'
 #: Row label -> (pre-training config, whether it is distilled into the
 #: teacher's space, i.e. gets a zero-shot column). ``None``: the reference
 #: config is handed to tools/benchmark.py as is (no pre-training).
@@ -58,7 +58,7 @@ ROWS = {
     'BINGO': (f'bingo_{_TAIL}', True),
     'DisCo': (f'disco_{_TAIL}', True),
     'KD': (f'kd_{_TAIL}', True),
-    'Supervised': ('supervised_r18-half_1xb32-coslr-10e_toyworld.py', False),
+    'Supervised': ('supervised_r18-half_1xb32-coslr-16e_toyworld.py', False),
     'Random init': (None, False),
 }
 RANDOM_CFG = osp.join(CFG, 'random_r18-half_toyworld.py')
@@ -114,8 +114,9 @@ def parse_args():
         '--epochs',
         type=int,
         default=None,
-        help='override the pre-training epochs (10; at '
-        'least 2: one warm-up epoch, then cosine)')
+        help='override the pre-training epochs (default: the recipe\'s, '
+        'configs/toyworld/_base_/toyworld_recipe.py; at least 2: one '
+        'warm-up epoch, then cosine)')
     parser.add_argument(
         '--seeds',
         type=int,

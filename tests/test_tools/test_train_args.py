@@ -12,7 +12,7 @@ train = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(train)
 
 CONFIG = osp.join(ROOT, 'configs', 'toyworld',
-                  'lgd_r18-half_toy-clip_1xb32-coslr-10e_toyworld.py')
+                  'lgd_r18-half_toy-clip_1xb32-coslr-16e_toyworld.py')
 
 
 def _merged(monkeypatch, *argv):

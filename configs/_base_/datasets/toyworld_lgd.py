@@ -24,11 +24,13 @@ val_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='PackInputs'),
 ]
-# not persistent: tools/demo.py runs many Runners in one process; the small
-# val split loads in the main process
+# Loaded in the main process: on the 2-core demo machine two loader workers
+# compete with the training threads (supervised row: 0.21 s per step with
+# 2 workers, 0.185 s with none; docs/toyworld.md). Not persistent either way:
+# tools/demo.py runs many Runners in one process.
 train_dataloader = dict(
     batch_size=32,
-    num_workers=2,
+    num_workers=0,
     persistent_workers=False,
     pin_memory=False,
     dataset=dict(data_root=data_root, pipeline=train_pipeline))
