@@ -11,6 +11,9 @@ Sections (all by default):
 * ``data``: train pipeline images/s per dataloader worker for each JPEG
   decode backend.
 * ``checkpoint``: checkpoint size with and without the CLIP model.
+* ``store``: train steps with the teacher online vs read from a teacher
+  store, the one-off teacher pass, store size, and the replaying loader
+  (docs/teacher_store.md). Not in the default set.
 
 Examples::
 
@@ -32,7 +35,9 @@ import torch
 
 from lgd_mm.benchmark.speed.timing import machine_info
 
-SECTIONS = ('lgka', 'data', 'checkpoint', 'steps')
+SECTIONS = ('lgka', 'data', 'checkpoint', 'steps', 'store')
+#: Run when --sections is not given (``store`` is asked for by name).
+DEFAULT_SECTIONS = ('lgka', 'data', 'checkpoint', 'steps')
 
 
 def parse_args(argv=None):
@@ -42,7 +47,10 @@ def parse_args(argv=None):
     parser = argparse.ArgumentParser(
         description='LGD pre-training speed benchmark')
     parser.add_argument(
-        '--sections', nargs='+', choices=SECTIONS, default=list(SECTIONS))
+        '--sections',
+        nargs='+',
+        choices=SECTIONS,
+        default=list(DEFAULT_SECTIONS))
     parser.add_argument(
         '--quick',
         action='store_true',
@@ -82,6 +90,20 @@ def parse_args(argv=None):
         type=int,
         default=None,
         help='torch threads (default: all cores)')
+    group = parser.add_argument_group('teacher store')
+    group.add_argument(
+        '--store-variant',
+        choices=list(VARIANTS),
+        default=None,
+        help='step variant of the online/stored pair (default: fp32 on '
+        'CPU, cl+half_teacher+amp on CUDA)')
+    group.add_argument('--store-images', type=int, default=32)
+    group.add_argument('--store-views', type=int, default=2)
+    group.add_argument(
+        '--store-workers',
+        type=int,
+        default=1,
+        help='loader workers of the teacher pass')
     group = parser.add_argument_group('LGKA update')
     group.add_argument('--lgka-classes', nargs='+', type=int, default=None)
     group.add_argument('--lgka-batches', nargs='+', type=int, default=None)
@@ -184,6 +206,24 @@ def main(argv=None) -> dict:
                 args.teacher,
                 args.num_classes,
                 plain=not args.no_plain,
+                device=device)
+        elif section == 'store':
+            from lgd_mm.benchmark.speed.store import bench_store
+            variant = args.store_variant or ('cl+half_teacher+amp' if
+                                             device.type == 'cuda' else 'fp32')
+            result['store'] = bench_store(
+                args.students,
+                variant,
+                args.batch_size,
+                args.image_size,
+                args.iters,
+                args.warmup,
+                args.teacher,
+                args.num_classes,
+                num_images=args.store_images,
+                num_views=args.store_views,
+                loader_workers=args.loader_workers,
+                store_workers=args.store_workers,
                 device=device)
         result['seconds'] = round(time.time() - started, 1)
         if hasattr(os, 'getloadavg'):

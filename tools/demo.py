@@ -38,6 +38,8 @@ from mmengine.config import Config
 
 from lgd_mm.benchmark import run as run_benchmark
 from lgd_mm.benchmark.leaderboard import make_leaderboard
+from lgd_mm.datasets.teacher_store import (STORE_METHODS, cache_teacher,
+                                           replay_views_cfg)
 from lgd_mm.datasets.toyworld import generate_toyworld
 from lgd_mm.benchmark.toy_teacher import get_toy_teacher
 from lgd_mm.engine.runner import build_runner
@@ -140,6 +142,13 @@ def parse_args():
         '(they cost most; default: 1; 0: none); linear, kNN and zero-shot '
         'run for every seed')
     parser.add_argument(
+        '--teacher-store',
+        action='store_true',
+        help='run the toy teacher once over one view per image and epoch '
+        '(tools/cache_teacher.py) and pre-train the LGD, SEED and KD rows '
+        'from that store instead of running the teacher every step '
+        '(docs/teacher_store.md)')
+    parser.add_argument(
         '--verbose',
         action='store_true',
         help='runner output on the console, not demo.log')
@@ -200,9 +209,35 @@ def in_process_loading(loaders) -> dict:
     }
 
 
-def pretrain(row, cfg_name, work_dir, teacher_ckpt, epochs, preset, seed):
+def write_store(out, teacher_ckpt, epochs, preset):
+    """The toy teacher's store: one view per image and epoch, so each
+    epoch of a stored run sees other crops, as online."""
+    cfg = Config.fromfile(osp.join(CFG, ROWS['LGD'][0]))
+    options = {'model.teacher.pretrained': teacher_ckpt}
+    if preset == 'ci':
+        options.update(in_process_loading(('train_dataloader', )))
+    cfg.merge_from_dict(options)
+    views = epochs or cfg.train_cfg.max_epochs
+    say(f'[demo] python tools/cache_teacher.py configs/toyworld/'
+        f'{ROWS["LGD"][0]} --views {views} --out {out} --cfg-options ' +
+        ' '.join(_as_cli(options)))
+    result = cache_teacher(cfg, out, num_views=views)
+    say(f'[demo] teacher store: {result["views"]} views embedded in '
+        f'{result["seconds"]:.1f} s')
+    return out
+
+
+def pretrain(row,
+             cfg_name,
+             work_dir,
+             teacher_ckpt,
+             epochs,
+             preset,
+             seed,
+             store=None):
     """Pre-train one row through an mmengine Runner; returns the last
-    checkpoint and the run's zero-shot / accuracy metrics."""
+    checkpoint and the run's zero-shot / accuracy metrics. With ``store``,
+    the rows that can (LGD, SEED, KD) read the teacher from it."""
     cfg = Config.fromfile(osp.join(CFG, cfg_name))
     options = {}
     if 'teacher' in cfg.model:
@@ -219,11 +254,15 @@ def pretrain(row, cfg_name, work_dir, teacher_ckpt, epochs, preset, seed):
         options.update(
             in_process_loading(('train_dataloader', 'val_dataloader')))
     cfg.merge_from_dict(options)
+    cli = ''
+    if store and cfg.model.type in STORE_METHODS:
+        replay_views_cfg(cfg, store=store)
+        cli = f' --teacher-store {store}'
     cfg.work_dir = work_dir
     cfg.randomness = dict(cfg.get('randomness') or {}, seed=seed)
     # as tools/train.py records it: --epochs marks the run shortened
     cfg.run_protocol = run_protocol(options)
-    cli = ' --cfg-options ' + ' '.join(_as_cli(options)) if options else ''
+    cli += ' --cfg-options ' + ' '.join(_as_cli(options)) if options else ''
     say(f'[demo] {row}: python tools/train.py configs/toyworld/{cfg_name} '
         f'--work-dir {work_dir} --seed {seed}{cli}')
     runner = build_runner(cfg)
@@ -286,6 +325,13 @@ def run(args, work_dir):
     t0 = stage('2/5 toy CLIP teacher')
     teacher_ckpt = get_toy_teacher(data_root, osp.join(work_dir, 'teachers'))
     times['teacher'] = time.time() - t0
+    store = None
+    if args.teacher_store:
+        t0 = stage('2/5 teacher store')
+        store = write_store(
+            osp.join(work_dir, 'teacher_store'), teacher_ckpt, args.epochs,
+            args.preset)
+        times['teacher_store'] = time.time() - t0
 
     epochs = args.epochs or Config.fromfile(
         osp.join(CFG, '_base_', 'toyworld_recipe.py')).epochs
@@ -301,7 +347,7 @@ def run(args, work_dir):
             ckpt, metrics = pretrain(
                 row, cfg_name,
                 osp.join(work_dir, 'pretrain', f'seed{seed}', _dir(row)),
-                teacher_ckpt, args.epochs, args.preset, seed)
+                teacher_ckpt, args.epochs, args.preset, seed, store)
             rows.setdefault(row, {}).setdefault('seeds', {})[seed] = dict(
                 checkpoint=ckpt,
                 pretrain_metrics=metrics,

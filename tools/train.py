@@ -17,6 +17,7 @@ from mmengine.logging import print_log
 import lgd_mm  # noqa: F401  (safe checkpoint loading)
 from lgd_mm.datasets import (check_config_coco, check_config_seg,
                              check_data_roots)
+from lgd_mm.datasets.teacher_store import replay_views_cfg
 from lgd_mm.engine.runner.resume import (find_resumable_checkpoint,
                                          verify_resume_checkpoint)
 from lgd_mm.engine.runner import apply_smoke, build_runner, check_runnable
@@ -66,6 +67,12 @@ def parse_args():
         '--no-persistent-workers',
         action='store_true',
         help='persistent_workers=False')
+    parser.add_argument(
+        '--teacher-store',
+        metavar='DIR',
+        help='train from the teacher embeddings stored by '
+        'tools/cache_teacher.py (LGD, SEED, KD): the image tower never runs '
+        '(docs/teacher_store.md)')
     add_common_args(parser)
     return parser.parse_args()
 
@@ -94,6 +101,8 @@ def merge_train_args(cfg, args):
         verify_resume_checkpoint(args.resume)
         cfg.resume = True
         cfg.load_from = args.resume
+    if getattr(args, 'teacher_store', None):
+        replay_views_cfg(cfg, store=args.teacher_store)
     if args.auto_scale_lr:
         if 'auto_scale_lr' not in cfg:
             raise KeyError(f'--auto-scale-lr given but {args.config} has no '

@@ -39,3 +39,13 @@ from .samplers import ClassDisjointSampler  # noqa: E402
 from .transforms.class_prompt import RandomClassPrompt  # noqa: E402
 
 __all__ += ['ClassDisjointSampler', 'RandomClassPrompt']
+
+# Teacher-embedding store (tools/cache_teacher.py, StoredTeacher)
+from .samplers import ReplayViewSampler  # noqa: E402
+from .teacher_store import (ReplayViewDataset, TeacherStore,  # noqa: E402
+                            TeacherStoreError)
+
+__all__ += [
+    'ReplayViewSampler', 'ReplayViewDataset', 'TeacherStore',
+    'TeacherStoreError'
+]

@@ -140,3 +140,28 @@ def test_unknown_student_is_rejected():
         torchvision_student('vit', 8)
     assert torch.is_tensor(
         torchvision_student('mbv2', 8).eval()(torch.zeros(1, 3, 32, 32)))
+
+
+def test_store_section(tmp_path):
+    """--sections store: online and stored rows per student, the teacher
+    pass and loader rows."""
+    out = str(tmp_path / 'speed')
+    main = runpy.run_path(TOOL)['main']
+    main([
+        '--sections', 'store', '--students', 'r18', '--teacher', 'lgd-tiny-rn',
+        '--num-classes', '20', '--batch-size', '2', '--image-size', '64',
+        '--iters', '1', '--warmup', '0', '--threads', '1', '--store-images',
+        '3', '--store-views', '2', '--loader-workers', '1', '--out', out
+    ])
+    with open(out + '.json') as f:
+        store = json.load(f)['store']
+    online, stored = store['rows']
+    assert (online['variant'], stored['variant']) == ('fp32', 'fp32+stored')
+    assert _positive(stored['stored_speedup'])
+    (teacher_pass, ) = store['teacher_pass']
+    assert _positive(teacher_pass['views_per_s'])
+    # lgd-tiny-rn embeds in 32 dims: 64 bytes per fp16 view + npy header
+    assert 64 < teacher_pass['bytes_per_view'] < 64 + 128
+    assert {r['kind'] for r in store['loader']} == {'plain', 'replay+store'}
+    with open(out + '.md') as f:
+        assert '### Online vs stored teacher' in f.read()

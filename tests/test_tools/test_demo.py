@@ -146,3 +146,42 @@ def test_leaderboard_rows(demo):
     assert '*shortened run*' in md
     png = board / 'leaderboard.png'
     assert png.is_file() and png.read_bytes()[:4] == b'\x89PNG'
+
+
+@pytest.mark.timeout(1200)
+def test_demo_from_teacher_store(tmp_path):
+    """``--teacher-store``: one store pass, the LGD and KD rows read it, a
+    row that cannot (Supervised has no teacher) trains as before."""
+    work = tmp_path / 'demo'
+    cmd = [
+        sys.executable,
+        osp.join(ROOT, 'tools', 'demo.py'), '--work-dir',
+        str(work), '--preset', 'ci', '--epochs', '2', '--seeds', '0',
+        '--det-seg-seeds', '0', '--methods', 'LGD', 'KD', 'Supervised',
+        '--teacher-store'
+    ]
+    proc = subprocess.run(
+        cmd, capture_output=True, text=True, cwd=ROOT, timeout=1200)
+    log = work / 'demo.log'
+    tail = log.read_text()[-4000:] if log.is_file() else ''
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[
+        -3000:] + tail
+    out = proc.stdout
+    assert '=== [demo] 2/5 teacher store' in out
+    assert 'python tools/cache_teacher.py configs/toyworld/lgd_' in out
+    assert '--views 2' in out
+    store = work / 'teacher_store'
+    manifest = json.loads((store / 'manifest.json').read_text())
+    assert manifest['complete'] and manifest['num_views'] == 2
+    train_lines = [
+        line for line in out.splitlines() if 'python tools/train.py' in line
+    ]
+    for row, stored in (('lgd_', True), ('kd_', True), ('supervised_', False)):
+        line = next(x for x in train_lines if f'configs/toyworld/{row}' in x)
+        assert ('--teacher-store' in line) == stored, line
+    result = json.loads((work / 'demo_result.json').read_text())
+    assert result['seconds']['teacher_store'] > 0
+    # the stored LGD row still reports the student's zero-shot top-1
+    lgd = result['rows']['LGD']['seeds']['0']['pretrain_metrics']
+    assert 0 <= lgd['zero_shot/top1'] <= 100
+    assert 'zero_shot/teacher_top1' not in lgd

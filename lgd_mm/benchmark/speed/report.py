@@ -158,6 +158,36 @@ def checkpoint_table(section: dict) -> str:
     ]])
 
 
+def store_table(section: dict) -> str:
+    """Online vs stored steps, the teacher pass and the replay loader."""
+    text = _table([
+        'student', 'teacher', 'img/s', 'step ms', 'teacher fwd ms',
+        'stored / online'
+    ], [[
+        r['student'],
+        'stored' if r['variant'].endswith('+stored') else 'online',
+        r['images_per_s'], r['total_ms'], r['phases_ms']['teacher_fwd'],
+        _fmt(r.get('stored_speedup'), 2)
+    ] for r in section['rows']])
+    passes = section['teacher_pass']
+    text += (
+        '\n\nTeacher pass (store writing, loader workers '
+        f"{passes[0]['loader_workers']}):\n\n" +
+        _table(['model of', 'views/s', 'bytes per view'],
+               [[p['student'], p['views_per_s'],
+                 _fmt(p['bytes_per_view'], 0)] for p in passes]))
+    text += ('\n\nImageNet-1k store at 10 views: '
+             f"{section['in1k_k10_gb']:.1f} GB.")
+    if section.get('loader'):
+        text += '\n\nTrain loader (decode, view, store read):\n\n' + _table(
+            ['loader', 'num_workers', 'img/s', 'img/s per worker'], [[
+                r['kind'], r['workers'],
+                _fmt(r['images_per_s'], 0),
+                _fmt(r['per_worker'], 0)
+            ] for r in section['loader']])
+    return text
+
+
 def markdown_report(result: dict) -> str:
     """All sections of ``result`` present, as markdown."""
     parts = [f"Machine: {machine_line(result['machine'])}"]
@@ -167,6 +197,13 @@ def markdown_report(result: dict) -> str:
             f"### Train step (teacher {s['teacher']}, batch {s['batch']}, "
             f"{s['image_size']} px, C = {s['num_classes']}, median of "
             f"{s['iters']} steps)\n\n" + steps_table(s, result.get('data')))
+    if 'store' in result:
+        s = result['store']
+        parts.append(
+            f"### Online vs stored teacher ({s['teacher']}, {s['variant']}, "
+            f"batch {s['batch']}, {s['image_size']} px, median of "
+            f"{s['iters']} steps; store of {s['num_images']} images x "
+            f"{s['num_views']} views)\n\n" + store_table(s))
     if 'lgka' in result:
         threads = result['lgka'].get('threads')
         parts.append('### LGKA update vs per-class loop (D = 1024'

@@ -138,16 +138,20 @@ class LGDStep:
         teacher (str): open_clip architecture of the teacher.
         num_classes (int): Vocabulary size C of the banks.
         device (torch.device): Device.
+        store (str, optional): A teacher store written with this variant's
+            teacher (:mod:`.store`): the teacher becomes a
+            ``StoredTeacher`` and each step's data samples carry stored
+            embeddings, as ``ReplayViewDataset`` hands them over. The row
+            is named ``<variant>+stored``.
     """
 
-    def __init__(
-        self,
-        student: str,
-        variant: str,
-        teacher: str = 'RN50-quickgelu',
-        num_classes: int = 1000,
-        device: torch.device = torch.device('cpu')
-    ) -> None:
+    def __init__(self,
+                 student: str,
+                 variant: str,
+                 teacher: str = 'RN50-quickgelu',
+                 num_classes: int = 1000,
+                 device: torch.device = torch.device('cpu'),
+                 store: Optional[str] = None) -> None:
         spec = dict(VARIANTS, **COMPILED_VARIANT)[variant]
         self.name = variant
         self.device = device
@@ -159,6 +163,14 @@ class LGDStep:
             teacher_dtype=(half_dtype(device)
                            if spec['teacher_half'] else 'fp32'),
             device=device)
+        self.store = None
+        if store is not None:
+            from lgd_mm.models.teachers import StoredTeacher
+
+            # same seed, same teacher weights as the store's: the key holds
+            self.model.teacher = StoredTeacher(store, self.model.teacher)
+            self.store = self.model.teacher.store
+            self.name = f'{variant}+stored'
         self.optim_wrapper = build_optim_wrapper_for(self.model, spec['amp'],
                                                      device)
         self.timer = PhaseTimer(device)
@@ -181,9 +193,7 @@ class LGDStep:
 
     def __call__(self, images: torch.Tensor) -> Dict[str, float]:
         """Run one train step on ``images``; returns its phases (s)."""
-        data = dict(
-            inputs=images,
-            data_samples=[DataSample() for _ in range(images.size(0))])
+        data = dict(inputs=images, data_samples=self._samples(images.size(0)))
         self.timer.reset()
         with self.timer.phase('total'):
             self.train_step(data, self.optim_wrapper)
@@ -196,6 +206,16 @@ class LGDStep:
             totals['loss'] - totals['teacher_fwd'] - totals['student_fwd'],
             0.0)
         return finish_phases(totals)
+
+    def _samples(self, batch: int) -> list:
+        samples = [DataSample() for _ in range(batch)]
+        if self.store is not None:
+            for i, sample in enumerate(samples):
+                sample.set_field(
+                    torch.from_numpy(
+                        self.store.get(i % self.store.num_images, [0])),
+                    'teacher_embedding')
+        return samples
 
 
 def finish_phases(totals: Dict[str, float]) -> Dict[str, float]:

@@ -102,6 +102,9 @@ class BaseDistiller(BaseSelfSupervisor):
     #: Loss keys of the student's own objective, which
     #: ``teacher_loss_weight`` leaves alone (e.g. DisCo's contrastive term).
     student_loss_keys: tuple = ()
+    #: Whether the method trains from a teacher store (``StoredTeacher``):
+    #: its teacher embeds only the replayed view of each item.
+    supports_store: bool = True
 
     def __init__(self,
                  backbone: dict,
@@ -120,6 +123,14 @@ class BaseDistiller(BaseSelfSupervisor):
             data_preprocessor=data_preprocessor,
             init_cfg=init_cfg)
         self.teacher = MODELS.build(teacher)
+        if self.reads_store:
+            if not self.supports_store:
+                raise ValueError(
+                    f'{type(self).__name__} cannot train from a teacher '
+                    'store (StoredTeacher) yet; use the online teacher '
+                    '(docs/teacher_store.md)')
+            self.teacher.check_inputs(
+                normalization_meta(self.data_preprocessor))
         self.teacher_loss_weight = float(teacher_loss_weight)
         if not isinstance(channels_last, bool):
             raise TypeError(f'channels_last must be a bool, got '
@@ -170,9 +181,27 @@ class BaseDistiller(BaseSelfSupervisor):
         """L2-normalised student embeddings ``z_S`` (B, D)."""
         return F.normalize(self.student_project(images), dim=1)
 
+    @property
+    def reads_store(self) -> bool:
+        """Whether the teacher reads a teacher store (``StoredTeacher``)."""
+        return getattr(self.teacher, 'reads_store', False)
+
     @torch.no_grad()
-    def teacher_embed(self, images: torch.Tensor) -> torch.Tensor:
-        """L2-normalised fp32 teacher embeddings ``z_T`` (B, D)."""
+    def teacher_embed(self,
+                      images: torch.Tensor,
+                      data_samples: Optional[List[DataSample]] = None,
+                      view: int = 0) -> torch.Tensor:
+        """L2-normalised fp32 teacher embeddings ``z_T`` (B, D).
+
+        Args:
+            images (torch.Tensor): The view the teacher embeds.
+            data_samples (list, optional): The batch's data samples; a
+                ``StoredTeacher`` reads the stored embeddings from them.
+            view (int): Which of an item's replayed views ``images`` is.
+                Defaults to 0.
+        """
+        if self.reads_store:
+            return self.teacher(images, data_samples, view)
         return self.teacher(images)
 
     def queue_info_nce(self, query: torch.Tensor,
@@ -236,11 +265,15 @@ class BaseDistiller(BaseSelfSupervisor):
         images = self.single_view(inputs)
         tsb = self.text_bank.bank
         scores = self.student_embed(images) @ tsb
-        t_labels = zero_shot_labels(self.teacher_embed(images), tsb)
         if data_samples is None:
             data_samples = [DataSample() for _ in range(images.size(0))]
-        for ds, score, t_label in zip(data_samples, scores, t_labels):
+        for ds, score in zip(data_samples, scores):
             ds.set_pred_score(score).set_pred_label(score.argmax())
+        if self.reads_store:
+            # a store holds training views only: no teacher column
+            return data_samples
+        t_labels = zero_shot_labels(self.teacher_embed(images), tsb)
+        for ds, t_label in zip(data_samples, t_labels):
             ds.set_field(t_label.view(1), 'teacher_pred_label')
         return data_samples
 

@@ -46,6 +46,9 @@ class BINGO(BaseDistiller):
             ``ContrastiveHead`` config (InfoNCE, temperature).
     """
     num_views = 2  # anchor, sampled neighbour
+    # not yet: the bag pre-pass and the two-view pipeline embed other
+    # images than one replayed view per item (docs/teacher_store.md)
+    supports_store = False
 
     def __init__(self,
                  queue_size: int = 65536,

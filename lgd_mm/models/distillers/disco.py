@@ -48,6 +48,9 @@ class DisCo(BaseDistiller):
             ``MoCoV2Neck`` and ``head`` a ``ContrastiveHead`` config.
     """
     num_views = 2
+    # not yet: its two views come from one MultiView pipeline call
+    # (docs/teacher_store.md)
+    supports_store = False
     student_loss_keys = ('loss_con', )
 
     def __init__(self,

@@ -23,5 +23,5 @@ class KD(BaseDistiller):
 
     def loss(self, inputs, data_samples: List[DataSample]) -> dict:
         images = self.single_view(inputs)
-        z_t = self.teacher_embed(images)
+        z_t = self.teacher_embed(images, data_samples)
         return dict(loss_kd=self.head.loss(self.student_project(images), z_t))

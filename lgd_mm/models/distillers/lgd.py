@@ -49,7 +49,7 @@ class LGD(BaseDistiller):
 
     def loss(self, inputs, data_samples: List[DataSample]) -> dict:
         images = self.single_view(inputs)
-        z_t = self.teacher_embed(images)
+        z_t = self.teacher_embed(images, data_samples)
         z_s = self.student_embed(images)
         tsb = self.text_bank.bank
         losses = self.head.loss(z_s, z_t, self.visual_bank.bank, tsb)

@@ -43,7 +43,7 @@ class SEED(BaseDistiller):
 
     def loss(self, inputs, data_samples: List[DataSample]) -> dict:
         images = self.single_view(inputs)
-        z_t = self.teacher_embed(images)
+        z_t = self.teacher_embed(images, data_samples)
         z_s = self.student_embed(images)
         loss = self.head.loss(z_s, z_t, self.queue.bank)
         # after the loss used the old queue, as in SEED's code
