@@ -170,6 +170,8 @@ def test_demo_from_teacher_store(tmp_path):
     assert '=== [demo] 2/5 teacher store' in out
     assert 'python tools/cache_teacher.py configs/toyworld/lgd_' in out
     assert '--views 2' in out
+    # the store pass's progress bar goes to demo.log, not the console
+    assert 'task/s' not in out and 'task/s' in log.read_text()
     store = work / 'teacher_store'
     manifest = json.loads((store / 'manifest.json').read_text())
     assert manifest['complete'] and manifest['num_views'] == 2

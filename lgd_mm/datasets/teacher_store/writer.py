@@ -8,6 +8,7 @@ another key is refused. Distributed: rank ``r`` writes shards
 """
 import os
 import os.path as osp
+import sys
 import time
 from typing import Callable, List
 
@@ -154,7 +155,8 @@ def write_teacher_store(out: str,
             f'{len(shards)} shards ({done_before} already written); rank 0 '
             f'embeds {todo} views',
             logger='current')
-    bar = ProgressBar(todo) if rank == 0 and todo else None
+    # file= at call time: follows a redirected stdout (tools/demo.py)
+    bar = ProgressBar(todo, file=sys.stdout) if rank == 0 and todo else None
     start_time = time.perf_counter()
     for shard in mine:
         loader = DataLoader(
@@ -177,7 +179,7 @@ def write_teacher_store(out: str,
             np.save(f, arr)
     seconds = time.perf_counter() - start_time
     if bar is not None:
-        print()
+        print(file=sys.stdout)
     barrier()
     if rank == 0:
         bad = {
