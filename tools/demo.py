@@ -38,8 +38,8 @@ from mmengine.config import Config
 
 from lgd_mm.benchmark import run as run_benchmark
 from lgd_mm.benchmark.leaderboard import make_leaderboard
-from lgd_mm.datasets.teacher_store import (STORE_METHODS, cache_teacher,
-                                           replay_views_cfg)
+from lgd_mm.datasets.teacher_store import (cache_teacher, replay_source,
+                                           replay_views_cfg, supports_store)
 from lgd_mm.datasets.toyworld import generate_toyworld
 from lgd_mm.benchmark.toy_teacher import get_toy_teacher
 from lgd_mm.engine.runner import build_runner
@@ -145,9 +145,9 @@ def parse_args():
         '--teacher-store',
         action='store_true',
         help='run the toy teacher once over one view per image and epoch '
-        '(tools/cache_teacher.py) and pre-train the LGD, SEED and KD rows '
-        'from that store instead of running the teacher every step '
-        '(docs/teacher_store.md)')
+        '(tools/cache_teacher.py) and pre-train every distiller row '
+        '(LGD, SEED, BINGO, DisCo, KD) from that store instead of running '
+        'the teacher every step (docs/teacher_store.md)')
     parser.add_argument(
         '--verbose',
         action='store_true',
@@ -209,21 +209,36 @@ def in_process_loading(loaders) -> dict:
     }
 
 
-def write_store(out, teacher_ckpt, epochs, preset):
-    """The toy teacher's store: one view per image and epoch, so each
-    epoch of a stored run sees other crops, as online."""
-    cfg = Config.fromfile(osp.join(CFG, ROWS['LGD'][0]))
-    options = {'model.teacher.pretrained': teacher_ckpt}
-    if preset == 'ci':
-        options.update(in_process_loading(('train_dataloader', )))
-    cfg.merge_from_dict(options)
-    views = epochs or cfg.train_cfg.max_epochs
-    say(f'[demo] python tools/cache_teacher.py configs/toyworld/'
-        f'{ROWS["LGD"][0]} --views {views} --out {out} --cfg-options ' +
-        ' '.join(_as_cli(options)))
-    result = cache_teacher(cfg, out, num_views=views)
-    say(f'[demo] teacher store: {result["views"]} views embedded in '
-        f'{result["seconds"]:.1f} s')
+def write_store(out, teacher_ckpt, epochs, preset, methods):
+    """The toy teacher's store, shared by every distiller row: one view per
+    image and epoch (at least the views a DisCo item pairs), so each epoch
+    of a stored run sees other crops, as online. The first row writes the
+    views; BINGO's config adds its bags (the views are the same)."""
+    cfgs = []
+    for row in methods:
+        if ROWS[row][0] and ROWS[row][1]:  # the distiller rows
+            cfg = Config.fromfile(osp.join(CFG, ROWS[row][0]))
+            options = {'model.teacher.pretrained': teacher_ckpt}
+            if preset == 'ci':
+                options.update(in_process_loading(('train_dataloader', )))
+            cfg.merge_from_dict(options)
+            cfgs.append((row, cfg, options))
+    views = max(
+        [epochs or cfgs[0][1].train_cfg.max_epochs] +
+        [replay_source(cfg.train_dataloader.dataset)[1] for _, cfg, _ in cfgs])
+    for n, (row, cfg, options) in enumerate(cfgs):
+        if n and not any(
+                str(h.get('type')).endswith('BagNeighborsHook')
+                for h in cfg.get('custom_hooks') or ()):
+            continue
+        say(f'[demo] python tools/cache_teacher.py configs/toyworld/'
+            f'{ROWS[row][0]} --views {views} --out {out} --cfg-options ' +
+            ' '.join(_as_cli(options)))
+        result = cache_teacher(cfg, out, num_views=views)
+        say(f'[demo] teacher store: {result["views"]} views embedded in '
+            f'{result["seconds"]:.1f} s' +
+            (f'; BINGO bags from {result["bags"]} in '
+             f'{result["bags_seconds"]:.1f} s' if 'bags' in result else ''))
     return out
 
 
@@ -237,7 +252,7 @@ def pretrain(row,
              store=None):
     """Pre-train one row through an mmengine Runner; returns the last
     checkpoint and the run's zero-shot / accuracy metrics. With ``store``,
-    the rows that can (LGD, SEED, KD) read the teacher from it."""
+    every distiller row reads the teacher from it."""
     cfg = Config.fromfile(osp.join(CFG, cfg_name))
     options = {}
     if 'teacher' in cfg.model:
@@ -255,7 +270,7 @@ def pretrain(row,
             in_process_loading(('train_dataloader', 'val_dataloader')))
     cfg.merge_from_dict(options)
     cli = ''
-    if store and cfg.model.type in STORE_METHODS:
+    if store and supports_store(cfg.model.get('type', '')):
         replay_views_cfg(cfg, store=store)
         cli = f' --teacher-store {store}'
     cfg.work_dir = work_dir
@@ -330,7 +345,7 @@ def run(args, work_dir):
         t0 = stage('2/5 teacher store')
         store = write_store(
             osp.join(work_dir, 'teacher_store'), teacher_ckpt, args.epochs,
-            args.preset)
+            args.preset, args.methods)
         times['teacher_store'] = time.time() - t0
 
     epochs = args.epochs or Config.fromfile(

@@ -18,6 +18,13 @@ from lgd_mm.utils.fileio import atomic_torch_save
 
 # Bump when the way bags are computed changes, so old caches miss.
 _CACHE_FORMAT = 'lgd_mm.bingo_knn.v1'
+#: Sub-folder of a teacher store that holds BINGO's bags.
+STORE_BAGS = 'bingo_knn'
+
+
+def bag_cache_path(cache_dir: str, key: str) -> str:
+    """The cache file of the bags of ``key`` in ``cache_dir``."""
+    return osp.join(cache_dir, f'knn-{key[:16]}.pth')
 
 
 @torch.no_grad()

@@ -65,9 +65,12 @@ class InstanceBagDataset:
                 'InstanceBagDataset has no bags yet: add '
                 "dict(type='BagNeighborsHook') to custom_hooks so the kNN "
                 'pre-pass runs before training')
+        # anchor first: under a replayed view's seed (ReplayViewDataset) it
+        # is then the very view a teacher store holds
+        anchor = self.dataset[idx]
         row = self.neighbors[idx]
         other = int(row[torch.randint(row.numel(), ())])
-        anchor, neighbor = self.dataset[idx], self.dataset[other]
+        neighbor = self.dataset[other]
         return dict(
             inputs=[anchor['inputs'], neighbor['inputs']],
             data_samples=anchor['data_samples'])

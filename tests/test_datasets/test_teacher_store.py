@@ -16,8 +16,8 @@ import torch
 from lgd_mm.datasets.teacher_store import (ReplayViewDataset, TeacherStore,
                                            TeacherStoreError, cache_teacher,
                                            epoch_views, replay_views_cfg,
-                                           seeded_random)
-from lgd_mm.registry import MODELS
+                                           seeded_random, split_multi_view)
+from lgd_mm.registry import DATASETS, MODELS
 
 sys.path.insert(
     0, osp.join(osp.dirname(osp.dirname(__file__)), 'test_integration'))
@@ -188,13 +188,48 @@ def test_store_needs_views_and_a_supported_method(store, tmp_path):
     cfg, path = store
     with pytest.raises(ValueError, match='--views must be >= 1'):
         cache_teacher(cfg, str(tmp_path / 'k0'), num_views=0)
+    supervised = copy.deepcopy(cfg)
+    supervised.model.type = 'ImageClassifier'
+    with pytest.raises(ValueError, match="'ImageClassifier'.*supports_store"):
+        replay_views_cfg(supervised, store=path)
+    # DisCo's MultiView pairs two distinct stored views: K=1 is too few
+    one_view = str(tmp_path / 'k1')
+    cache_teacher(cfg, one_view, num_views=1, num_workers=0)
     disco = copy.deepcopy(cfg)
     disco.model.type = 'DisCo'
-    with pytest.raises(ValueError, match='supports LGD, SEED, KD'):
-        replay_views_cfg(disco, store=path)
+    pipeline = disco.train_dataloader.dataset.pipeline
+    disco.train_dataloader.dataset.pipeline = [pipeline[0]] + [
+        dict(type='MultiView', num_views=2, transforms=[pipeline[1:-1]])
+    ] + [pipeline[-1]]
+    replayed = replay_views_cfg(disco, store=one_view).train_dataloader
+    assert replayed.dataset.dataset.pipeline == pipeline
+    with pytest.raises(
+            ValueError, match='views_per_item=2 needs 1..num_views'):
+        DATASETS.build(replayed.dataset)
     # a store of other settings in the --out folder is not overwritten
     with pytest.raises(TeacherStoreError, match='other settings .*num_views'):
         cache_teacher(cfg, path, num_views=3, shard_size=2, num_workers=0)
+
+
+def test_split_multi_view():
+    view = [dict(type='RandomFlip', prob=0.5)]
+    steps, count = split_multi_view([
+        dict(type='LoadImageFromFile'),
+        dict(type='MultiView', num_views=[2], transforms=[view]),
+        dict(type='PackInputs')
+    ])
+    assert count == 2 and [s['type'] for s in steps] == [
+        'LoadImageFromFile', 'RandomFlip', 'PackInputs'
+    ]
+    assert split_multi_view([dict(type='PackInputs')
+                             ]) == ([dict(type='PackInputs')], 1)
+    with pytest.raises(ValueError, match='one view pipeline repeated'):
+        split_multi_view([
+            dict(
+                type='MultiView',
+                num_views=[1, 1],
+                transforms=[view, [dict(type='GaussianBlur')]])
+        ])
 
 
 def test_stored_teacher_needs_replayed_items(store):

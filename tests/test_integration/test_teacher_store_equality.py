@@ -27,7 +27,9 @@ from teacher_store_utils import save_random_clip, tiny_store_config
 LOSS_KEYS = ('loss', 'loss_vis', 'loss_tex')
 
 
-def _train(cfg, name):
+def _train(cfg, name, keys=LOSS_KEYS):
+    """Train ``cfg`` in ``<work_dir>/<name>``; the per-step losses ``keys``
+    and the trained model."""
     cfg = copy.deepcopy(cfg)
     cfg.work_dir = osp.join(cfg.work_dir, name)
     cfg.experiment_name = name
@@ -36,10 +38,9 @@ def _train(cfg, name):
     hub = runner.message_hub
     losses = {
         k: torch.tensor(hub.get_scalar(f'train/{k}').data[0])
-        for k in LOSS_KEYS
+        for k in keys
     }
-    model = runner.model
-    return losses, model.visual_bank.prototypes.detach().clone()
+    return losses, runner.model
 
 
 @pytest.mark.parametrize(
@@ -66,8 +67,10 @@ def test_stored_run_equals_online_run(tmp_path, toyworld, model_name,
     stored_cfg = replay_views_cfg(copy.deepcopy(cfg), store=store)
     # the stored run reads the store in a loader worker
     stored_cfg.train_dataloader.num_workers = 1
-    online, online_vsb = _train(online_cfg, 'online')
-    stored, stored_vsb = _train(stored_cfg, 'stored')
+    online, online_model = _train(online_cfg, 'online')
+    stored, stored_model = _train(stored_cfg, 'stored')
+    online_vsb = online_model.visual_bank.prototypes.detach()
+    stored_vsb = stored_model.visual_bank.prototypes.detach()
 
     assert online['loss'].numel() == 6  # 2 epochs x 3 steps
     for key in LOSS_KEYS:
@@ -130,3 +133,75 @@ def test_views_differ_by_epoch_and_match_the_store(tmp_path, toyworld):
     assert torch.equal(again['inputs'], images[1])
     assert torch.equal(again['data_samples'].teacher_embedding,
                        epochs[1]['data_samples'].teacher_embedding)
+
+
+BASELINE_LOSSES = dict(
+    bingo=('loss', 'loss_intra', 'loss_inter'),
+    disco=('loss', 'loss_con', 'loss_consist'))
+
+
+def _baseline_cfg(algo, toyworld, work, weights):
+    from mmengine.config import Config
+
+    from baseline_tiny_options import config_path, tiny_baseline_options
+    cfg = Config.fromfile(config_path(algo))
+    opts = tiny_baseline_options(algo, toyworld, work, epochs=2)
+    opts['model.teacher.pretrained'] = str(weights)
+    cfg.merge_from_dict(opts)
+    cfg.work_dir = str(work)
+    return cfg
+
+
+@pytest.mark.parametrize('algo', ['bingo', 'disco'])
+def test_two_view_methods_from_the_store_equal_online(tmp_path, toyworld,
+                                                      algo):
+    """BINGO (anchor replayed, neighbour for the student only, bags from
+    the store folder) and DisCo (MultiView split into two replayed views)
+    from an fp32 store equal their online runs on the same views."""
+    weights = save_random_clip('lgd-tiny-rn', str(tmp_path / 'teacher.pt'))
+    cfg = _baseline_cfg(algo, toyworld, tmp_path / 'work', weights)
+    store = str(tmp_path / 'store')
+    result = cache_teacher(
+        cfg, store, num_views=2, seed=5, dtype='float32', num_workers=0)
+    assert ('bags' in result) == (algo == 'bingo')
+
+    cfg.optim_wrapper.optimizer.lr = 0.
+    online_cfg = replay_views_cfg(copy.deepcopy(cfg), num_views=2, seed=5)
+    stored_cfg = replay_views_cfg(copy.deepcopy(cfg), store=store)
+    if algo == 'disco':
+        replay = stored_cfg.train_dataloader.dataset
+        assert replay.views_per_item == 2
+        assert 'MultiView' not in str(replay.dataset.pipeline)
+    stored_cfg.train_dataloader.num_workers = 1
+    keys = BASELINE_LOSSES[algo]
+    online, online_model = _train(online_cfg, 'online', keys)
+    stored, stored_model = _train(stored_cfg, 'stored', keys)
+
+    assert online['loss'].numel() == 6  # 2 epochs x 3 steps
+    assert stored_model.reads_store and not online_model.reads_store
+    for key in keys:
+        torch.testing.assert_close(
+            stored[key], online[key], rtol=1e-5, atol=1e-5, msg=key)
+    torch.testing.assert_close(
+        stored_model.queue.bank, online_model.queue.bank, rtol=0, atol=1e-5)
+    if algo == 'bingo':
+        assert torch.equal(stored_model.bags.neighbors,
+                           online_model.bags.neighbors)
+
+
+def test_bingo_refuses_a_store_without_its_bags(tmp_path, toyworld):
+    import shutil
+
+    from lgd_mm.datasets.bingo_neighbors import STORE_BAGS
+    weights = save_random_clip('lgd-tiny-rn', str(tmp_path / 'teacher.pt'))
+    cfg = _baseline_cfg('bingo', toyworld, tmp_path / 'work', weights)
+    store = str(tmp_path / 'store')
+    cache_teacher(cfg, store, num_views=2, num_workers=0)
+    shutil.rmtree(osp.join(store, STORE_BAGS))
+    runner = build_runner(replay_views_cfg(copy.deepcopy(cfg), store=store))
+    with pytest.raises(ValueError, match='holds no BINGO bags') as err:
+        runner.train()
+    assert store in str(err.value)
+    # a rerun of cache_teacher adds the bags, not the views again
+    again = cache_teacher(cfg, store, num_views=2, num_workers=0)
+    assert again['views'] == 0 and again['bags'] == 'pre-pass'

@@ -8,6 +8,7 @@ import csv
 import json
 import math
 import os.path as osp
+import re
 import subprocess
 import sys
 
@@ -150,15 +151,16 @@ def test_leaderboard_rows(demo):
 
 @pytest.mark.timeout(1200)
 def test_demo_from_teacher_store(tmp_path):
-    """``--teacher-store``: one store pass, the LGD and KD rows read it, a
-    row that cannot (Supervised has no teacher) trains as before."""
+    """``--teacher-store``: one store pass, every distiller row reads it
+    (BINGO's config adds its bags, DisCo pairs two stored views), a row
+    without a teacher (Supervised) trains as before."""
     work = tmp_path / 'demo'
     cmd = [
         sys.executable,
         osp.join(ROOT, 'tools', 'demo.py'), '--work-dir',
         str(work), '--preset', 'ci', '--epochs', '2', '--seeds', '0',
-        '--det-seg-seeds', '0', '--methods', 'LGD', 'KD', 'Supervised',
-        '--teacher-store'
+        '--det-seg-seeds', '0', '--methods', 'LGD', 'BINGO', 'DisCo',
+        'Supervised', '--teacher-store'
     ]
     proc = subprocess.run(
         cmd, capture_output=True, text=True, cwd=ROOT, timeout=1200)
@@ -169,7 +171,10 @@ def test_demo_from_teacher_store(tmp_path):
     out = proc.stdout
     assert '=== [demo] 2/5 teacher store' in out
     assert 'python tools/cache_teacher.py configs/toyworld/lgd_' in out
+    assert 'python tools/cache_teacher.py configs/toyworld/bingo_' in out
     assert '--views 2' in out
+    # BINGO's pass adds the bags only: the views are already there
+    assert re.search(r'0 views embedded .*BINGO bags from \S+ in', out)
     # the store pass's progress bar goes to demo.log, not the console
     assert 'task/s' not in out and 'task/s' in log.read_text()
     store = work / 'teacher_store'
@@ -178,7 +183,8 @@ def test_demo_from_teacher_store(tmp_path):
     train_lines = [
         line for line in out.splitlines() if 'python tools/train.py' in line
     ]
-    for row, stored in (('lgd_', True), ('kd_', True), ('supervised_', False)):
+    for row, stored in (('lgd_', True), ('bingo_', True), ('disco_', True),
+                        ('supervised_', False)):
         line = next(x for x in train_lines if f'configs/toyworld/{row}' in x)
         assert ('--teacher-store' in line) == stored, line
     result = json.loads((work / 'demo_result.json').read_text())

@@ -1,12 +1,18 @@
 """Write the teacher store of a distillation config (what
 ``tools/cache_teacher.py`` and the demo call)."""
+import inspect
+import os.path as osp
 import sys
+import time
 from typing import Optional
 
 import torch
+from mmengine.logging import print_log
 from mmengine.registry import init_default_scope
 
 from lgd_mm.registry import MODELS
+from ..bingo_neighbors import STORE_BAGS
+from .config import replay_source
 from .keys import store_key
 from .replay_dataset import ReplayViewDataset
 from .writer import write_teacher_store
@@ -30,7 +36,12 @@ def cache_teacher(cfg,
     its frozen teacher and write the store at ``out``.
 
     The teacher, data preprocessor and training dataset are the config's
-    own, so the store's key matches what a run of ``cfg`` checks.
+    own, so the store's key matches what a run of ``cfg`` checks. The views
+    are those of the single-view pipeline (:func:`.config.replay_source`),
+    so stores of LGD, SEED, KD, BINGO and DisCo configs with the same view
+    pipeline are one store. For a config with a ``BagNeighborsHook``
+    (BINGO) the online teacher's bags are written to ``<out>/bingo_knn``
+    too; a rerun on a complete store only adds what is missing.
 
     Args:
         cfg (Config): A distillation config (``model.teacher``,
@@ -46,16 +57,16 @@ def cache_teacher(cfg,
             config's.
 
     Returns:
-        dict: ``views`` embedded here, ``seconds``, ``views_per_s``.
+        dict: ``views`` embedded here, ``seconds``, ``views_per_s``; for
+        BINGO configs also ``bags`` (where they came from) and
+        ``bags_seconds``.
     """
     if int(num_views) < 1:
         raise ValueError(f'--views must be >= 1 (views per image), got '
                          f'{num_views}')
     init_default_scope(cfg.get('default_scope', 'lgd_mm'))
     loader = cfg.train_dataloader
-    dataset_cfg = loader['dataset']
-    if str(dataset_cfg.get('type', '')).endswith('ReplayViewDataset'):
-        dataset_cfg = dataset_cfg['dataset']
+    dataset_cfg, _ = replay_source(loader['dataset'])
     teacher_cfg = cfg.model.teacher
     if str(teacher_cfg.get('type', '')).endswith('StoredTeacher'):
         teacher_cfg = teacher_cfg['teacher']
@@ -85,4 +96,37 @@ def cache_teacher(cfg,
                 teacher_cfg, 'to_dict') else dict(teacher_cfg),
             command=' '.join(sys.argv)))
     result['views_per_s'] = result['views'] / max(result['seconds'], 1e-9)
+    bags = _bag_hook(cfg)
+    if bags is not None:
+        hook, k = bags
+        start = time.perf_counter()
+        with torch.no_grad():
+            table, origin = hook.fill_cache(teacher, preprocessor,
+                                            replay.dataset, k,
+                                            osp.join(out, STORE_BAGS))
+        result['bags'] = origin
+        result['bags_seconds'] = time.perf_counter() - start
+        print_log(
+            f'teacher store {out}: BINGO bags {tuple(table.shape)} '
+            f'from {origin}',
+            logger='current')
     return result
+
+
+def _bag_hook(cfg):
+    """The config's ``BagNeighborsHook`` (built) and BINGO's ``k``, or
+    None when the config has no bags."""
+    from lgd_mm.registry import HOOKS
+    for hook_cfg in cfg.get('custom_hooks') or ():
+        if str(hook_cfg.get('type', '')).split('.')[-1] == 'BagNeighborsHook':
+            model_cls = MODELS.get(cfg.model.type)
+            default = inspect.signature(model_cls).parameters.get(
+                'num_neighbors')
+            k = cfg.model.get('num_neighbors',
+                              default.default if default is not None else None)
+            if k is None:
+                raise ValueError(
+                    f'custom_hooks has a BagNeighborsHook but model.type='
+                    f'{cfg.model.type!r} has no num_neighbors')
+            return HOOKS.build(dict(hook_cfg)), int(k)
+    return None

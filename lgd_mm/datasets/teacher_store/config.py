@@ -1,12 +1,77 @@
-"""The one switch that trains a config from a teacher store."""
-from typing import Optional
+"""The one switch that trains a config from a teacher store.
 
-#: Distillers whose teacher embeds one replayed view per item.
-STORE_METHODS = ('LGD', 'SEED', 'KD')
+Every distiller whose class says ``supports_store`` reads one store made
+from the single-view train pipeline, so one store serves them all
+(docs/teacher_store.md §3):
+
+* one view per item (LGD, SEED, KD): the dataset is wrapped as it is;
+* BINGO: ``ReplayViewDataset`` wraps the ``InstanceBagDataset``, so the
+  anchor is the replayed view and the neighbour (seen by the student only)
+  is drawn under the same seed; the bags come from the store folder;
+* DisCo: ``MultiView(num_views=n, transforms=[view])`` becomes the single
+  view, and each item replays ``n`` distinct stored views.
+"""
+import copy
+from typing import Optional, Tuple
+
+#: Dataset wrappers whose item holds one view of the wrapped image plus
+#: images the teacher never embeds (the store holds the wrapped views).
+STUDENT_ONLY_WRAPPERS = ('InstanceBagDataset', )
 
 
-def _type(cfg: dict) -> str:
+def _type(cfg) -> str:
     return str(cfg.get('type', '')).split('.')[-1]
+
+
+def supports_store(model_type: str) -> bool:
+    """Whether the distiller class ``model_type`` can read a store."""
+    from lgd_mm.registry import MODELS
+    cls = MODELS.get(model_type)
+    return bool(getattr(cls, 'supports_store', False)) if cls else False
+
+
+def split_multi_view(pipeline) -> Tuple[list, int]:
+    """``pipeline`` with its ``MultiView`` step replaced by the one view it
+    repeats, and the number of views (1 when there is no ``MultiView``).
+
+    Raises:
+        ValueError: for a ``MultiView`` of several different pipelines
+            (its views cannot come from one store).
+    """
+    steps, count = [], 1
+    for step in pipeline or ():
+        if _type(step) != 'MultiView':
+            steps.append(step)
+            continue
+        transforms, num = step.get('transforms'), step.get('num_views')
+        if isinstance(num, (list, tuple)):
+            num = num[0] if len(num) == 1 else None
+        if not (isinstance(transforms, (list, tuple)) and len(transforms) == 1
+                and isinstance(num, int)):
+            raise ValueError(
+                'train pipeline MultiView(num_views='
+                f'{step.get("num_views")!r}, transforms=<{len(transforms)} '
+                'pipelines>): replayed views need one view pipeline repeated '
+                'num_views times')
+        steps.extend(copy.deepcopy(list(transforms[0])))
+        count = num
+    return steps, count
+
+
+def replay_source(dataset_cfg) -> Tuple[dict, int]:
+    """The single-view dataset config whose views a store holds, and the
+    views each training item replays.
+
+    Unwraps ``ReplayViewDataset`` and the student-only wrappers
+    (``InstanceBagDataset``) and splits a ``MultiView`` pipeline.
+    """
+    cfg = dict(dataset_cfg)
+    while _type(cfg) in ('ReplayViewDataset', ) + STUDENT_ONLY_WRAPPERS:
+        cfg = dict(cfg['dataset'])
+    pipeline, count = split_multi_view(cfg.get('pipeline'))
+    if count > 1:
+        cfg['pipeline'] = pipeline
+    return cfg, count
 
 
 def replay_views_cfg(cfg,
@@ -15,16 +80,19 @@ def replay_views_cfg(cfg,
                      seed: Optional[int] = None):
     """Make a distillation config replay stored views, in place.
 
-    * ``train_dataloader.dataset`` is wrapped in ``ReplayViewDataset`` and
-      the sampler becomes ``ReplayViewSampler`` (DefaultSampler's
-      ``shuffle`` / ``seed`` / ``round_up`` kept);
+    * ``train_dataloader.dataset`` is wrapped in ``ReplayViewDataset``
+      (a ``MultiView`` pipeline becomes its single view with
+      ``views_per_item`` = its ``num_views``), and the sampler becomes
+      ``ReplayViewSampler`` (DefaultSampler's ``shuffle`` / ``seed`` /
+      ``round_up`` kept);
     * with ``store``, ``model.teacher`` becomes ``StoredTeacher`` around the
       config's teacher, so training reads the store instead of running the
       image tower. Without it the teacher stays online and sees the same
       views (the equality check, and ``tools/cache_teacher.py``).
 
     Args:
-        cfg (Config): A distillation config (LGD, SEED or KD).
+        cfg (Config): A distillation config whose model class has
+            ``supports_store`` (LGD, SEED, KD, BINGO, DisCo).
         store (str, optional): Teacher store folder.
         num_views (int, optional): Views per image; defaults to the
             store's. Required without a store.
@@ -38,12 +106,11 @@ def replay_views_cfg(cfg,
         ValueError: for a method or sampler the switch does not support.
     """
     model = cfg.model
-    if _type(model) not in STORE_METHODS:
+    if not supports_store(model.get('type', '')):
         raise ValueError(
             f'model.type={model.get("type")!r}: training from replayed '
-            f'teacher views supports {", ".join(STORE_METHODS)} (BINGO and '
-            'DisCo embed other images than one view per item; '
-            'docs/teacher_store.md)')
+            'teacher views needs a distiller with supports_store (LGD, '
+            'SEED, KD, BINGO, DisCo; docs/teacher_store.md)')
     loader = cfg.train_dataloader
     sampler = dict(loader.get('sampler') or dict(type='DefaultSampler'))
     if _type(sampler) not in ('DefaultSampler', 'ReplayViewSampler'):
@@ -56,11 +123,17 @@ def replay_views_cfg(cfg,
     dataset = loader['dataset']
     if _type(dataset) == 'ReplayViewDataset':
         dataset = dataset['dataset']
+    dataset = dict(dataset)
+    pipeline, count = split_multi_view(dataset.get('pipeline'))
+    if count > 1:
+        dataset['pipeline'] = pipeline
     wrapped = dict(type='lgd_mm.ReplayViewDataset', dataset=dataset)
     for name, value in dict(
             store=store, num_views=num_views, seed=seed).items():
         if value is not None:
             wrapped[name] = value
+    if count > 1:
+        wrapped['views_per_item'] = count
     loader['dataset'] = wrapped
     if store is not None and _type(model.teacher) != 'StoredTeacher':
         model.teacher = dict(

@@ -12,6 +12,16 @@ from .store import TeacherStore
 from .views import epoch_views, seeded_random, view_seed
 
 
+def _view_pipeline(dataset: dict):
+    """The pipeline config of ``dataset`` or, for a wrapper such as
+    ``InstanceBagDataset``, of the dataset it wraps (the views it
+    replays)."""
+    while 'pipeline' not in dataset and isinstance(
+            dataset.get('dataset'), dict):
+        dataset = dataset['dataset']
+    return dataset.get('pipeline')
+
+
 @DATASETS.register_module()
 class ReplayViewDataset(Dataset):
     """Wrap a training dataset so that each epoch replays stored views.
@@ -32,7 +42,9 @@ class ReplayViewDataset(Dataset):
 
     Args:
         dataset (dict | Dataset): The training dataset (its pipeline ends in
-            ``PackInputs`` and makes one view).
+            ``PackInputs`` and makes one view), or an
+            ``InstanceBagDataset`` around it: the anchor is the replayed
+            view, the neighbour is drawn under the view's seed too.
         store (str, optional): Teacher store folder. Defaults to None.
         num_views (int, optional): Views per image ``K``. Defaults to all
             the store holds; required without a store.
@@ -49,10 +61,14 @@ class ReplayViewDataset(Dataset):
                  seed: Optional[int] = None,
                  views_per_item: int = 1):
         if isinstance(dataset, dict):
-            self.pipeline_cfg = copy.deepcopy(dataset.get('pipeline'))
+            self.pipeline_cfg = copy.deepcopy(_view_pipeline(dataset))
             dataset = DATASETS.build(dataset)
         else:
-            pipeline = getattr(dataset, 'pipeline', None)
+            inner = dataset
+            while getattr(inner, 'pipeline', None) is None and hasattr(
+                    inner, 'dataset'):
+                inner = inner.dataset
+            pipeline = getattr(inner, 'pipeline', None)
             self.pipeline_cfg = [repr(pipeline)] if pipeline else None
         self.dataset = dataset
         self.views_per_item = int(views_per_item)

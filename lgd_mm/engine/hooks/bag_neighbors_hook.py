@@ -8,7 +8,8 @@ from mmengine.hooks import Hook
 from mmengine.logging import print_log
 from mmengine.model import is_model_wrapper
 
-from lgd_mm.datasets.bingo_neighbors import (bag_cache_key, check_bags,
+from lgd_mm.datasets.bingo_neighbors import (STORE_BAGS, bag_cache_key,
+                                             bag_cache_path, check_bags,
                                              data_list_of, embed_dataset,
                                              knn_topk, load_bags, save_bags)
 from lgd_mm.registry import HOOKS
@@ -45,6 +46,11 @@ class BagNeighborsHook(Hook):
     The key is a sha256 of the teacher's weights, the data list, the
     pipeline and ``k``, so changing any of them recomputes the bags.
 
+    A BINGO whose teacher reads a teacher store (``StoredTeacher``) cannot
+    run the pre-pass; after 1. and 2. it looks in ``<store>/bingo_knn``,
+    where ``tools/cache_teacher.py`` wrote the bags with the online teacher
+    (same key), and otherwise stops with a message naming the store.
+
     Args:
         pipeline (Sequence[dict], optional): Transforms for the teacher's
             embeddings, ending in ``PackInputs``. Defaults to
@@ -70,20 +76,47 @@ class BagNeighborsHook(Hook):
         self.chunk_size = chunk_size
         self.cache_dir = cache_dir
 
+    def key(self, teacher, dataset, k: int) -> str:
+        """The cache key of the bags of ``dataset`` (the wrapped one)."""
+        return bag_cache_key(teacher, data_list_of(dataset), self.pipeline, k)
+
+    def pre_pass(self, embed, preprocess, dataset, k: int):
+        """Embed ``dataset`` with ``embed`` and rank the neighbours."""
+        feats = embed_dataset(embed, preprocess, dataset, self.pipeline,
+                              self.batch_size, self.num_workers)
+        return knn_topk(feats, k, self.chunk_size)
+
+    def fill_cache(self, teacher, preprocess, dataset, k: int, cache_dir: str):
+        """The bags of ``dataset`` from ``cache_dir``, or from a pre-pass
+        with ``teacher`` written there (``tools/cache_teacher.py`` puts them
+        in the store folder, for runs whose teacher reads the store).
+
+        Returns:
+            tuple: The (N, k) table and where it came from.
+        """
+        key = self.key(teacher, dataset, k)
+        path = bag_cache_path(cache_dir, key)
+        table = load_bags(path, key, len(dataset), k)
+        if table is not None:
+            return table, path
+        table = self.pre_pass(teacher, preprocess, dataset, k)
+        if get_rank() == 0:
+            save_bags(path, key, table,
+                      dict(teacher=str(teacher.model_name), k=k))
+        return table, 'pre-pass'
+
     def before_train(self, runner) -> None:
         model = runner.model.module if is_model_wrapper(
             runner.model) else runner.model
-        dataset = runner.train_dataloader.dataset
-        if not hasattr(dataset, 'set_neighbors') or not hasattr(model, 'bags'):
+        dataset = _bag_dataset(runner.train_dataloader.dataset)
+        if dataset is None or not hasattr(model, 'bags'):
             raise TypeError('BagNeighborsHook needs a model with bags '
                             '(BINGO) and an InstanceBagDataset')
         k = model.bags.num_neighbors
-        data_list = data_list_of(dataset)
-        key = bag_cache_key(model.teacher, data_list, self.pipeline, k)
+        num = len(dataset)
+        key = self.key(model.teacher, dataset.dataset, k)
         cache_dir = self.cache_dir or osp.join(
             osp.abspath(runner.work_dir), 'bingo_knn')
-        path = osp.join(cache_dir, f'knn-{key[:16]}.pth')
-        num = len(data_list)
         table = None
         if model.bags.key_hex == key:
             table, origin = model.bags.neighbors, 'checkpoint'
@@ -92,19 +125,38 @@ class BagNeighborsHook(Hook):
                 warnings.warn(f'the BINGO bags of the checkpoint are '
                               f'{problem}; looking for them again')
                 table = None
-        if table is None:
+        # a StoredTeacher has no image tower: its bags come from the store
+        reads_store = getattr(model.teacher, 'reads_store', False)
+        folders = [cache_dir]
+        if reads_store:
+            folders.append(osp.join(model.teacher.store.path, STORE_BAGS))
+        for folder in folders if table is None else ():
+            path = bag_cache_path(folder, key)
             table, origin = load_bags(path, key, num, k), path
+            if table is not None:
+                break
+        if table is None and reads_store:
+            raise ValueError(
+                f'teacher store {model.teacher.store.path} holds no BINGO '
+                f'bags for this run (k={k}, key {key[:16]}: this data list '
+                'and bag pipeline); write them with tools/cache_teacher.py '
+                f'<this config> --out {model.teacher.store.path} (the stored '
+                'views are kept, only the bags are computed)')
         if table is None:
-            feats = embed_dataset(model.teacher_embed, model.data_preprocessor,
-                                  dataset.dataset, self.pipeline,
-                                  self.batch_size, self.num_workers)
-            table, origin = knn_topk(feats, k, self.chunk_size), 'pre-pass'
-            if get_rank() == 0:
-                save_bags(path, key, table,
-                          dict(teacher=str(model.teacher.model_name), k=k))
+            table, origin = self.fill_cache(model.teacher,
+                                            model.data_preprocessor,
+                                            dataset.dataset, k, cache_dir)
         model.bags.set(table, key)
         dataset.set_neighbors(table)
         print_log(
             f'BINGO bags: {tuple(table.shape)} from {origin} '
             f'(key {key[:16]})',
             logger='current')
+
+
+def _bag_dataset(dataset):
+    """The ``InstanceBagDataset`` in a chain of dataset wrappers (e.g. inside
+    a ``ReplayViewDataset``), or None."""
+    while dataset is not None and not hasattr(dataset, 'set_neighbors'):
+        dataset = getattr(dataset, 'dataset', None)
+    return dataset

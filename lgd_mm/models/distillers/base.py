@@ -103,7 +103,8 @@ class BaseDistiller(BaseSelfSupervisor):
     #: ``teacher_loss_weight`` leaves alone (e.g. DisCo's contrastive term).
     student_loss_keys: tuple = ()
     #: Whether the method trains from a teacher store (``StoredTeacher``):
-    #: its teacher embeds only the replayed view of each item.
+    #: its teacher embeds only replayed views of each item (never, e.g.,
+    #: another image).
     supports_store: bool = True
 
     def __init__(self,

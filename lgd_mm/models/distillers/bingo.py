@@ -36,6 +36,11 @@ class BINGO(BaseDistiller):
     anchor/neighbour CutMix, which are not part of the paper's objective.
     Teacher and student see the same view, as in every lgd_mm row.
 
+    From a teacher store (``tools/train.py --teacher-store``) the anchor is a
+    replayed view with its stored embedding, and the bags are the ones
+    ``tools/cache_teacher.py`` computed with the online teacher for this
+    config (``<store>/bingo_knn``).
+
     Args:
         queue_size (int): Queue length. Defaults to 65536.
         num_neighbors (int): Bag size ``k`` without the anchor.
@@ -46,9 +51,6 @@ class BINGO(BaseDistiller):
             ``ContrastiveHead`` config (InfoNCE, temperature).
     """
     num_views = 2  # anchor, sampled neighbour
-    # not yet: the bag pre-pass and the two-view pipeline embed other
-    # images than one replayed view per item (docs/teacher_store.md)
-    supports_store = False
 
     def __init__(self,
                  queue_size: int = 65536,
@@ -64,7 +66,8 @@ class BINGO(BaseDistiller):
 
     def loss(self, inputs, data_samples: List[DataSample]) -> dict:
         anchor, neighbor = self.views(inputs)
-        z_t = self.teacher_embed(anchor)
+        # the teacher embeds the anchor only (a store holds its view)
+        z_t = self.teacher_embed(anchor, data_samples)
         loss_intra = self.queue_info_nce(self.student_embed(anchor), z_t)
         loss_inter = self.queue_info_nce(self.student_embed(neighbor), z_t)
         self.queue.enqueue(self.gather(z_t))

@@ -38,6 +38,9 @@ class DisCo(BaseDistiller):
     batch rather than summed, so the weight does not depend on the
     per-GPU batch.
 
+    From a teacher store the ``MultiView`` becomes two distinct replayed
+    views per item (``replay_views_cfg``), each with its stored embedding.
+
     Args:
         distill_head (dict): Consistency head. Defaults to
             ``dict(type='KDHead', distance='mse', normalize=True)``.
@@ -48,9 +51,6 @@ class DisCo(BaseDistiller):
             ``MoCoV2Neck`` and ``head`` a ``ContrastiveHead`` config.
     """
     num_views = 2
-    # not yet: its two views come from one MultiView pipeline call
-    # (docs/teacher_store.md)
-    supports_store = False
     student_loss_keys = ('loss_con', )
 
     def __init__(self,
@@ -77,8 +77,8 @@ class DisCo(BaseDistiller):
             shuffled, unshuffle = batch_shuffle_ddp(view2)
             key = F.normalize(self.encoder_k(shuffled)[0].float(), dim=1)
             key = batch_unshuffle_ddp(key, unshuffle)
-            target1 = self.teacher_embed(view1)
-            target2 = self.teacher_embed(view2)
+            target1 = self.teacher_embed(view1, data_samples, view=0)
+            target2 = self.teacher_embed(view2, data_samples, view=1)
         loss_con = self.queue_info_nce(query, key)
         loss_consist = self.distill_head.loss(proj1, target1) + \
             self.distill_head.loss(proj2, target2)

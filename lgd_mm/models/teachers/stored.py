@@ -57,6 +57,11 @@ class StoredTeacher(FrozenTeacher):
         self.has_text_tower = getattr(source, 'has_text_tower', False)
         object.__setattr__(self, '_source', source)
 
+    def fingerprint(self) -> str:
+        """The online teacher's weight fingerprint, as the store records
+        it (so caches keyed by the teacher, e.g. BINGO's bags, match)."""
+        return str(self.store.manifest['key']['teacher']['weights'])
+
     def check_inputs(self, expected: dict) -> None:
         """Refuse the store if the run normalises images differently."""
         self.store.check('inputs', expected)
