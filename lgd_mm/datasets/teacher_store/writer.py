@@ -140,15 +140,19 @@ def write_teacher_store(out: str,
     def shape(s):
         return (s['stop'] - s['start'], num_views, embed_dim)
 
+    def problems():
+        return [
+            check_shard_file(osp.join(out, s['file']), shape(s), dtype)
+            for s in shards
+        ]
+
+    # a shard that is there and whole is kept (resume); the rest is written
+    missing = problems()
     mine = [
-        s for n, s in enumerate(shards) if n % world == rank
-        and check_shard_file(osp.join(out, s['file']), shape(s), dtype)
+        s for n, s in enumerate(shards) if n % world == rank and missing[n]
     ]
     todo = sum(shape(s)[0] for s in mine) * num_views
-    done_before = len(shards) - len([
-        s for s in shards
-        if check_shard_file(osp.join(out, s['file']), shape(s), dtype)
-    ])
+    done_before = sum(not p for p in missing)
     if rank == 0:
         print_log(
             f'teacher store {out}: {num_images} images x {num_views} views, '
@@ -184,10 +188,7 @@ def write_teacher_store(out: str,
     if rank == 0:
         bad = {
             s['file']: problem
-            for s in shards
-            for problem in
-            [check_shard_file(osp.join(out, s['file']), shape(s), dtype)]
-            if problem
+            for s, problem in zip(shards, problems()) if problem
         }
         if bad:
             raise TeacherStoreError(

@@ -41,11 +41,21 @@ Conventions:
   ``c + 1``; each map is the union of the scene's COCO instance masks. Use
   :class:`ToyWorldSegDataset` (``reduce_zero_label=True``).
 """
+import warnings
+
 from .render import (TOYWORLD_CLASSES, TOYWORLD_COLOURS, TOYWORLD_PALETTE,
                      TOYWORLD_SHAPES, decode_polygons, render_cls_image,
                      render_scene)
 from .caption_dataset import ToyWorldCaptionDataset
-from .seg_dataset import ToyWorldSegDataset
+try:
+    from .seg_dataset import ToyWorldSegDataset
+except ImportError as e:
+    # mmseg imports mmcv's compiled ops; an mmcv without them (mmcv-lite, as
+    # tools/device_check.sh carries) still runs pre-training and the store
+    warnings.warn('ToyWorldSegDataset is not registered: mmseg does not '
+                  f'import ({type(e).__name__}: {e}); segmentation transfer '
+                  'needs mmcv with its ops (docs/stack.md)')
+    ToyWorldSegDataset = None
 from .writers import (TOYWORLD_PRESETS, TOYWORLD_VERSION, class_folder,
                       generate_toyworld, resolve_params)
 
@@ -53,6 +63,6 @@ __all__ = [
     'TOYWORLD_CLASSES', 'TOYWORLD_COLOURS', 'TOYWORLD_PALETTE',
     'TOYWORLD_PRESETS', 'TOYWORLD_SHAPES', 'TOYWORLD_VERSION',
     'ToyWorldCaptionDataset', 'ToyWorldSegDataset', 'class_folder',
-    'decode_polygons', 'generate_toyworld', 'render_cls_image',
-    'render_scene', 'resolve_params'
+    'decode_polygons', 'generate_toyworld', 'render_cls_image', 'render_scene',
+    'resolve_params'
 ]
