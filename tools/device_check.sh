@@ -55,4 +55,4 @@ timeout "$LIMIT" $PY tools/benchmark_speed.py --sections store \
     --iters "$ITERS" --warmup 2 --store-images "$IMAGES" --store-views 2 \
     --store-workers "$WORKERS" --loader-workers "$((WORKERS / 2))" \
     "$WORKERS" --out "$RESULT/speed"
-cat "$RESULT/speed.md"
+cat "${RESULT}/speed.md"
