@@ -83,7 +83,10 @@ _CI_SUBSET = {
 }
 CI_TRANSFER = {
     'toyworld_mask-rcnn_fpn':
-    _CI_SUBSET,
+    dict(_CI_SUBSET, **{
+        'train_cfg.max_epochs': 1,
+        'train_cfg.val_interval': 1
+    }),
     'toyworld_fpn':
     dict(_CI_SUBSET, **{
         'train_cfg.max_iters': 4,

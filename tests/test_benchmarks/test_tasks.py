@@ -201,8 +201,8 @@ def test_toyworld_tasks_are_stock_configs_plus_data(task, monkeypatch):
         assert tuple(classes) == TOYWORLD_CLASSES
     if 'mask-rcnn' in task:
         assert cfg.model.roi_head.bbox_head.num_classes == 16
-        assert cfg.train_cfg.max_epochs == 1
+        assert cfg.train_cfg.max_epochs == 3
     if task in ('toyworld_fpn', 'toyworld_upernet'):
         assert cfg.model.decode_head.num_classes == 16
-        assert cfg.train_cfg.max_iters == 200
+        assert cfg.train_cfg.max_iters == 300
     assert TASKS[task]['dataset'] == 'ToyWorld'

@@ -1,5 +1,5 @@
 # ToyWorld scenes (COCO json, 128 px) for mmdet/mask-rcnn_*_fpn_1x_coco.py:
-# the stock model and pipeline at ToyWorld's size, 1 epoch; used by the
+# the stock model and pipeline at ToyWorld's size, 3 epochs; used by the
 # toyworld_mask-rcnn_fpn task of tools/benchmark.py.
 _base_ = ['./_base_/toyworld_det.py']
 # Heads at half the stock width (FPN/RPN/RoI 128 channels, not 256) and

@@ -1,5 +1,5 @@
 # ToyWorld scenes (COCO json, 128 px) for mmdet/retinanet_*_fpn_1x_coco.py,
-# 1 epoch; used by the toyworld_retinanet_fpn task.
+# 3 epochs; used by the toyworld_retinanet_fpn task.
 _base_ = ['./_base_/toyworld_det.py']
 model = dict(
     # objects are 7-90 px: anchors from 16 px (stock octave base 4 -> 32)

@@ -1,6 +1,5 @@
 """Write the teacher store of a distillation config (what
 ``tools/cache_teacher.py`` and the demo call)."""
-import inspect
 import os.path as osp
 import sys
 import time
@@ -120,10 +119,9 @@ def _bag_hook(cfg):
     for hook_cfg in cfg.get('custom_hooks') or ():
         if str(hook_cfg.get('type', '')).split('.')[-1] == 'BagNeighborsHook':
             model_cls = MODELS.get(cfg.model.type)
-            default = inspect.signature(model_cls).parameters.get(
-                'num_neighbors')
-            k = cfg.model.get('num_neighbors',
-                              default.default if default is not None else None)
+            k = cfg.model.get(
+                'num_neighbors',
+                getattr(model_cls, 'default_num_neighbors', None))
             if k is None:
                 raise ValueError(
                     f'custom_hooks has a BagNeighborsHook but model.type='

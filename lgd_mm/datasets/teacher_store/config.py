@@ -65,9 +65,16 @@ def replay_source(dataset_cfg) -> Tuple[dict, int]:
     Unwraps ``ReplayViewDataset`` and the student-only wrappers
     (``InstanceBagDataset``) and splits a ``MultiView`` pipeline.
     """
-    cfg = dict(dataset_cfg)
+    cfg = dataset_cfg
     while _type(cfg) in ('ReplayViewDataset', ) + STUDENT_ONLY_WRAPPERS:
-        cfg = dict(cfg['dataset'])
+        cfg = cfg['dataset']
+    return _single_view(cfg)
+
+
+def _single_view(dataset_cfg) -> Tuple[dict, int]:
+    """A copy of ``dataset_cfg`` with a ``MultiView`` pipeline split into
+    its one view, and the number of views (see :func:`split_multi_view`)."""
+    cfg = dict(dataset_cfg)
     pipeline, count = split_multi_view(cfg.get('pipeline'))
     if count > 1:
         cfg['pipeline'] = pipeline
@@ -123,10 +130,7 @@ def replay_views_cfg(cfg,
     dataset = loader['dataset']
     if _type(dataset) == 'ReplayViewDataset':
         dataset = dataset['dataset']
-    dataset = dict(dataset)
-    pipeline, count = split_multi_view(dataset.get('pipeline'))
-    if count > 1:
-        dataset['pipeline'] = pipeline
+    dataset, count = _single_view(dataset)
     wrapped = dict(type='lgd_mm.ReplayViewDataset', dataset=dataset)
     for name, value in dict(
             store=store, num_views=num_views, seed=seed).items():

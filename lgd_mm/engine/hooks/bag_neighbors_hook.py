@@ -86,17 +86,30 @@ class BagNeighborsHook(Hook):
                               self.batch_size, self.num_workers)
         return knn_topk(feats, k, self.chunk_size)
 
-    def fill_cache(self, teacher, preprocess, dataset, k: int, cache_dir: str):
+    def fill_cache(self,
+                   teacher,
+                   preprocess,
+                   dataset,
+                   k: int,
+                   cache_dir: str,
+                   key: Optional[str] = None):
         """The bags of ``dataset`` from ``cache_dir``, or from a pre-pass
         with ``teacher`` written there (``tools/cache_teacher.py`` puts them
         in the store folder, for runs whose teacher reads the store).
 
+        Args:
+            key (str, optional): The bag key, when the caller computed it
+                and already looked in ``cache_dir``: then the data list is
+                not hashed again and the pre-pass runs at once.
+
         Returns:
             tuple: The (N, k) table and where it came from.
         """
-        key = self.key(teacher, dataset, k)
+        looked = key is not None
+        if key is None:
+            key = self.key(teacher, dataset, k)
         path = bag_cache_path(cache_dir, key)
-        table = load_bags(path, key, len(dataset), k)
+        table = None if looked else load_bags(path, key, len(dataset), k)
         if table is not None:
             return table, path
         table = self.pre_pass(teacher, preprocess, dataset, k)
@@ -145,7 +158,7 @@ class BagNeighborsHook(Hook):
         if table is None:
             table, origin = self.fill_cache(model.teacher,
                                             model.data_preprocessor,
-                                            dataset.dataset, k, cache_dir)
+                                            dataset.dataset, k, cache_dir, key)
         model.bags.set(table, key)
         dataset.set_neighbors(table)
         print_log(

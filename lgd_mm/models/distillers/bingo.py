@@ -51,10 +51,12 @@ class BINGO(BaseDistiller):
             ``ContrastiveHead`` config (InfoNCE, temperature).
     """
     num_views = 2  # anchor, sampled neighbour
+    # bag size when the config sets none (also read by the store writer)
+    default_num_neighbors = 5
 
     def __init__(self,
                  queue_size: int = 65536,
-                 num_neighbors: int = 5,
+                 num_neighbors: int = default_num_neighbors,
                  intra_weight: float = 0.5,
                  inter_weight: float = 0.5,
                  **kwargs):
