@@ -16,17 +16,20 @@ configs as the real ImageNet / COCO / ADE20K runs:
 
 Everything lands in one work dir (default work_dirs/demo): data/, teachers/,
 pretrain/seed<S>/<row>/ (logs, checkpoints), bench/seed<S>/<row>/ (runs and
-JSON records),
+JSON records; each finished step leaves a mark that --resume reuses while
+its config, seed, options and checkpoint are unchanged),
 leaderboard/, demo_result.json (metrics and the time of every stage) and
 demo.log (all runner output; the console shows one line per step, each
 with the equivalent command line, unless --verbose).
 
     python tools/demo.py [--work-dir work_dirs/demo] [--preset default|ci]
                          [--seeds 0 1 2] [--det-seg-seeds 1]
-                         [--methods LGD SEED ...] [--epochs N] [--verbose]
+                         [--methods LGD SEED ...] [--epochs N] [--resume]
+                         [--verbose]
 """
 import argparse
 import contextlib
+import hashlib
 import json
 import os
 import os.path as osp
@@ -38,6 +41,7 @@ from mmengine.config import Config
 
 from lgd_mm.benchmark import run as run_benchmark
 from lgd_mm.benchmark.leaderboard import make_leaderboard
+from lgd_mm.benchmark.tasks import task_config
 from lgd_mm.datasets.teacher_store import (cache_teacher, replay_source,
                                            replay_views_cfg, supports_store)
 from lgd_mm.datasets.toyworld import generate_toyworld
@@ -126,11 +130,12 @@ def parse_args():
         '--seeds',
         type=int,
         nargs='+',
-        default=[0],
+        default=[0, 1, 2],
         metavar='SEED',
         help='pre-training seeds: every row is pre-trained once per seed and '
         'transferred with the same seed; the leaderboard shows mean ± 95 %% '
-        'interval over them (default: 0)')
+        'interval over them (default: 0 1 2, the fewest that support a '
+        'claim, docs/benchmarks.md §6; one seed supports none)')
     parser.add_argument(
         '--seed',
         type=int,
@@ -151,6 +156,12 @@ def parse_args():
         '(tools/cache_teacher.py) and pre-train every distiller row '
         '(LGD, SEED, BINGO, DisCo, KD) from that store instead of running '
         'the teacher every step (docs/teacher_store.md)')
+    parser.add_argument(
+        '--resume',
+        action='store_true',
+        help='reuse the pre-training and transfer runs this work dir already '
+        'finished with the same inputs (config, seed, options, checkpoint); '
+        'runs that did not finish start again from the beginning')
     parser.add_argument(
         '--verbose',
         action='store_true',
@@ -245,6 +256,56 @@ def write_store(out, teacher_ckpt, epochs, preset, methods):
     return out
 
 
+# a finished step leaves this file next to its outputs; --resume reuses the
+# step when its inputs are unchanged and its outputs are still there
+FINISHED = 'demo_finished.json'
+
+
+def _plain(obj):
+    """``obj`` as it reads back from JSON, so marks compare equal."""
+    return json.loads(json.dumps(obj, default=str, sort_keys=True))
+
+
+def finished_step(path: str, inputs: dict):
+    """The result saved by :func:`mark_finished` at ``path`` when it was
+    saved for the same ``inputs`` and all its files still exist; else
+    None."""
+    if not osp.isfile(path):
+        return None
+    try:
+        with open(path, encoding='utf-8') as f:
+            mark = json.load(f)
+    except ValueError as e:
+        say(f'[demo] {path} is not readable JSON ({e}); running the step '
+            'again')
+        return None
+    if mark.get('inputs') != _plain(inputs):
+        return None
+    if not all(osp.isfile(p) for p in mark.get('files', [])):
+        return None
+    return mark.get('result')
+
+
+def mark_finished(path: str, inputs: dict, result: dict, files: list):
+    """Record that the step with ``inputs`` finished with ``result``,
+    writing ``files``."""
+    atomic_json_dump(
+        dict(inputs=_plain(inputs), result=_plain(result), files=files),
+        path,
+        indent=2)
+
+
+def _config_digest(cfg: Config) -> str:
+    """sha256 of a config's text, bases and overrides merged."""
+    return hashlib.sha256(cfg.pretty_text.encode()).hexdigest()
+
+
+def _file_state(path: str) -> list:
+    """Size and modification time: a retrained checkpoint differs."""
+    stat = os.stat(path)
+    return [stat.st_size, stat.st_mtime_ns]
+
+
 def pretrain(row,
              cfg_name,
              work_dir,
@@ -252,10 +313,13 @@ def pretrain(row,
              epochs,
              preset,
              seed,
-             store=None):
+             store=None,
+             resume=False):
     """Pre-train one row through an mmengine Runner; returns the last
-    checkpoint and the run's zero-shot / accuracy metrics. With ``store``,
-    every distiller row reads the teacher from it."""
+    checkpoint, the run's zero-shot / accuracy metrics, its seconds and
+    whether it was reused. With ``store``, every distiller row reads the
+    teacher from it; with ``resume``, a run this work dir finished with the
+    same config is reused."""
     cfg = Config.fromfile(osp.join(CFG, cfg_name))
     options = {}
     if 'teacher' in cfg.model:
@@ -283,6 +347,14 @@ def pretrain(row,
     cli += ' --cfg-options ' + ' '.join(_as_cli(options)) if options else ''
     say(f'[demo] {row}: python tools/train.py configs/toyworld/{cfg_name} '
         f'--work-dir {work_dir} --seed {seed}{cli}')
+    mark = osp.join(work_dir, FINISHED)
+    inputs = dict(config=_config_digest(cfg), seed=seed)
+    done = finished_step(mark, inputs) if resume else None
+    if done is not None:
+        say(f'[demo] {row} (seed {seed}): reusing {done["checkpoint"]} '
+            '(--resume)')
+        return done['checkpoint'], done['metrics'], done['seconds'], True
+    start = time.time()
     runner = build_runner(cfg)
     runner.train()
     ckpt = osp.join(work_dir, f'epoch_{cfg.train_cfg.max_epochs}.pth')
@@ -295,13 +367,25 @@ def pretrain(row,
         for k, v in runner.message_hub.log_scalars.items()
         if k.startswith('val/')
     }
-    return ckpt, metrics
+    seconds = round(time.time() - start, 1)
+    mark_finished(mark, inputs,
+                  dict(checkpoint=ckpt, metrics=metrics, seconds=seconds),
+                  [ckpt])
+    return ckpt, metrics, seconds, False
 
 
-def transfer(row, ckpt, tasks, bench_dir, preset, pretrain_label, seed):
+def transfer(row,
+             ckpt,
+             tasks,
+             bench_dir,
+             preset,
+             pretrain_label,
+             seed,
+             resume=False):
     """``lgd_mm.benchmark.run`` (what tools/benchmark.py calls) for one row,
     one call per task (each has its own CI settings); returns the record
-    paths."""
+    paths. With ``resume``, a task this work dir finished for the same
+    checkpoint file and options is reused."""
     written = []
     for task in tasks:
         options = {}
@@ -315,8 +399,19 @@ def transfer(row, ckpt, tasks, bench_dir, preset, pretrain_label, seed):
             str(seed)
         ] + (['--cfg-options'] + _as_cli(options) if options else [])
         say('[demo] python tools/benchmark.py ' + shlex.join(argv))
+        mark = osp.join(bench_dir, 'demo_runs', f'{task}.json')
+        inputs = dict(
+            argv=argv,
+            checkpoint=_file_state(ckpt),
+            config=_config_digest(Config.fromfile(task_config(task, STUDENT))))
+        done = finished_step(mark, inputs) if resume else None
+        if done is not None:
+            say(f'[demo] {row} / {task}: reusing {len(done["records"])} '
+                'record(s) (--resume)')
+            written += done['records']
+            continue
         start = time.time()
-        written += run_benchmark(
+        records = run_benchmark(
             ckpt,
             tasks=[task],
             student=STUDENT,
@@ -325,6 +420,8 @@ def transfer(row, ckpt, tasks, bench_dir, preset, pretrain_label, seed):
             pretrain=pretrain_label,
             seed=seed,
             cfg_options=options)
+        written += records
+        mark_finished(mark, inputs, dict(records=records), records)
         say(f'[demo] {row} / {task}: {time.time() - start:.1f} s')
     return written
 
@@ -361,17 +458,18 @@ def run(args, work_dir):
             cfg_name, _ = ROWS[row]
             if cfg_name is None:
                 continue
-            start = time.time()
-            ckpt, metrics = pretrain(
+            ckpt, metrics, seconds, reused = pretrain(
                 row, cfg_name,
-                osp.join(work_dir, 'pretrain', f'seed{seed}', _dir(row)),
-                teacher_ckpt, args.epochs, args.preset, seed, store)
+                osp.join(work_dir, 'pretrain', f'seed{seed}',
+                         _dir(row)), teacher_ckpt, args.epochs, args.preset,
+                seed, store, args.resume)
             rows.setdefault(row, {}).setdefault('seeds', {})[seed] = dict(
                 checkpoint=ckpt,
                 pretrain_metrics=metrics,
-                pretrain_seconds=round(time.time() - start, 1))
-            say(f'[demo] {row} (seed {seed}) pre-trained in '
-                f'{time.time() - start:.1f} s: {json.dumps(metrics)}')
+                pretrain_seconds=seconds,
+                pretrain_reused=reused)
+            say(f'[demo] {row} (seed {seed}) pre-trained in {seconds:.1f} s'
+                f'{" (reused)" if reused else ""}: {json.dumps(metrics)}')
     times['pretrain'] = time.time() - t0
 
     t0 = stage('4/5 transfer (tools/benchmark.py)')
@@ -389,7 +487,7 @@ def run(args, work_dir):
             label = pretrain_label if cfg_name else '-'
             records = transfer(row, ckpt, tasks,
                                osp.join(bench_root, f'seed{seed}', _dir(row)),
-                               args.preset, label, seed)
+                               args.preset, label, seed, args.resume)
             runs.setdefault(seed, {}).update(
                 records=records,
                 transfer_seconds=round(time.time() - start, 1))

@@ -25,15 +25,19 @@ DISTILLED = ROWS[:5]
 SEEDS = (0, 1)
 
 
+def demo_cmd(work, *args):
+    """The CI-sized demo's command line in ``work``, plus ``args``."""
+    return [
+        sys.executable,
+        osp.join(ROOT, 'tools', 'demo.py'), '--work-dir',
+        str(work), '--preset', 'ci', '--epochs', '2', *args
+    ]
+
+
 @pytest.fixture(scope='module')
 def demo(tmp_path_factory):
     work = tmp_path_factory.mktemp('demo') / 'demo'
-    cmd = [
-        sys.executable,
-        osp.join(ROOT, 'tools', 'demo.py'), '--work-dir',
-        str(work), '--preset', 'ci', '--epochs', '2', '--seeds',
-        *map(str, SEEDS)
-    ]
+    cmd = demo_cmd(work, '--seeds', *map(str, SEEDS))
     # pytest-timeout's per-test limit (setup.cfg) does not cover this
     # module fixture's one long run; subprocess has its own
     proc = subprocess.run(
@@ -155,13 +159,8 @@ def test_demo_from_teacher_store(tmp_path):
     (BINGO's config adds its bags, DisCo pairs two stored views), a row
     without a teacher (Supervised) trains as before."""
     work = tmp_path / 'demo'
-    cmd = [
-        sys.executable,
-        osp.join(ROOT, 'tools', 'demo.py'), '--work-dir',
-        str(work), '--preset', 'ci', '--epochs', '2', '--seeds', '0',
-        '--det-seg-seeds', '0', '--methods', 'LGD', 'BINGO', 'DisCo',
-        'Supervised', '--teacher-store'
-    ]
+    cmd = demo_cmd(work, '--seeds', '0', '--det-seg-seeds', '0', '--methods',
+                   'LGD', 'BINGO', 'DisCo', 'Supervised', '--teacher-store')
     proc = subprocess.run(
         cmd, capture_output=True, text=True, cwd=ROOT, timeout=1200)
     log = work / 'demo.log'
@@ -193,3 +192,38 @@ def test_demo_from_teacher_store(tmp_path):
     lgd = result['rows']['LGD']['seeds']['0']['pretrain_metrics']
     assert 0 <= lgd['zero_shot/top1'] <= 100
     assert 'zero_shot/teacher_top1' not in lgd
+
+
+@pytest.mark.timeout(900)
+def test_resume_reuses_finished_steps(demo):
+    """``--resume`` on the work dir of a finished demo: every pre-training
+    and transfer run with unchanged inputs is reused, a task whose record
+    is gone runs again."""
+    work, _ = demo
+    knn = next((work / 'bench' / 'seed1' / 'lgd' / 'records').glob('*knn*'))
+    knn.unlink()
+    before = json.loads((work / 'demo_result.json').read_text())
+    trained = (work / 'demo.log').read_text().count('Epoch(train)')
+    cmd = demo_cmd(work, '--seeds', *map(str, SEEDS), '--methods', 'LGD',
+                   '--resume')
+    proc = subprocess.run(
+        cmd, capture_output=True, text=True, cwd=ROOT, timeout=900)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    out = proc.stdout
+    for seed in SEEDS:
+        assert f'LGD (seed {seed}): reusing ' in out, out
+    # no Runner trained (kNN does not train); demo.log is appended to
+    log = (work / 'demo.log').read_text()
+    assert log.count('Epoch(train)') == trained, 'a reused step trained'
+    ran = re.findall(r'\[demo\] LGD / (\S+): [0-9.]+ s', out)
+    reused = re.findall(r'\[demo\] LGD / (\S+): reusing', out)
+    # the deleted kNN record of seed 1 is the one task that ran again
+    assert ran == ['toyworld_knn'], out
+    assert len(reused) == 2 * len(FROZEN) + len(DET_SEG) + 2 - 1
+    assert knn.is_file()
+    after = json.loads((work / 'demo_result.json').read_text())
+    for seed in map(str, SEEDS):
+        old, new = (r['rows']['LGD']['seeds'][seed] for r in (before, after))
+        assert new['pretrain_reused'] and new['pretrain_metrics'] == old[
+            'pretrain_metrics']
+        assert new['checkpoint'] == old['checkpoint']

@@ -7,6 +7,7 @@ import torch
 from torch.utils.data import Dataset
 
 from lgd_mm.registry import DATASETS
+from lgd_mm.utils.dataset_chain import dataset_chain
 from .keys import data_part, views_part
 from .store import TeacherStore
 from .views import epoch_views, seeded_random, view_seed
@@ -16,10 +17,8 @@ def _view_pipeline(dataset: dict):
     """The pipeline config of ``dataset`` or, for a wrapper such as
     ``InstanceBagDataset``, of the dataset it wraps (the views it
     replays)."""
-    while 'pipeline' not in dataset and isinstance(
-            dataset.get('dataset'), dict):
-        dataset = dataset['dataset']
-    return dataset.get('pipeline')
+    return next((d['pipeline']
+                 for d in dataset_chain(dataset) if 'pipeline' in d), None)
 
 
 @DATASETS.register_module()
@@ -64,11 +63,9 @@ class ReplayViewDataset(Dataset):
             self.pipeline_cfg = copy.deepcopy(_view_pipeline(dataset))
             dataset = DATASETS.build(dataset)
         else:
-            inner = dataset
-            while getattr(inner, 'pipeline', None) is None and hasattr(
-                    inner, 'dataset'):
-                inner = inner.dataset
-            pipeline = getattr(inner, 'pipeline', None)
+            pipeline = next((d.pipeline for d in dataset_chain(dataset)
+                             if getattr(d, 'pipeline', None) is not None),
+                            None)
             self.pipeline_cfg = [repr(pipeline)] if pipeline else None
         self.dataset = dataset
         self.views_per_item = int(views_per_item)

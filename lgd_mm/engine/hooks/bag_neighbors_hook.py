@@ -13,6 +13,7 @@ from lgd_mm.datasets.bingo_neighbors import (STORE_BAGS, bag_cache_key,
                                              data_list_of, embed_dataset,
                                              knn_topk, load_bags, save_bags)
 from lgd_mm.registry import HOOKS
+from lgd_mm.utils.dataset_chain import dataset_chain
 
 # Teacher-side evaluation transforms of the pre-pass (lgd_method.md §6).
 DEFAULT_PIPELINE = (
@@ -86,37 +87,36 @@ class BagNeighborsHook(Hook):
                               self.batch_size, self.num_workers)
         return knn_topk(feats, k, self.chunk_size)
 
-    def fill_cache(self,
-                   teacher,
-                   preprocess,
-                   dataset,
-                   k: int,
-                   cache_dir: str,
-                   key: Optional[str] = None):
+    def write_pre_pass(self, teacher, preprocess, dataset, k: int,
+                       cache_dir: str, key: str):
+        """Run the pre-pass with ``teacher`` and write its table to
+        ``cache_dir`` under ``key`` (rank 0 only).
+
+        Returns:
+            Tensor: The (N, k) table.
+        """
+        table = self.pre_pass(teacher, preprocess, dataset, k)
+        if get_rank() == 0:
+            save_bags(
+                bag_cache_path(cache_dir, key), key, table,
+                dict(teacher=str(teacher.model_name), k=k))
+        return table
+
+    def fill_cache(self, teacher, preprocess, dataset, k: int, cache_dir: str):
         """The bags of ``dataset`` from ``cache_dir``, or from a pre-pass
         with ``teacher`` written there (``tools/cache_teacher.py`` puts them
         in the store folder, for runs whose teacher reads the store).
 
-        Args:
-            key (str, optional): The bag key, when the caller computed it
-                and already looked in ``cache_dir``: then the data list is
-                not hashed again and the pre-pass runs at once.
-
         Returns:
             tuple: The (N, k) table and where it came from.
         """
-        looked = key is not None
-        if key is None:
-            key = self.key(teacher, dataset, k)
+        key = self.key(teacher, dataset, k)
         path = bag_cache_path(cache_dir, key)
-        table = None if looked else load_bags(path, key, len(dataset), k)
+        table = load_bags(path, key, len(dataset), k)
         if table is not None:
             return table, path
-        table = self.pre_pass(teacher, preprocess, dataset, k)
-        if get_rank() == 0:
-            save_bags(path, key, table,
-                      dict(teacher=str(teacher.model_name), k=k))
-        return table, 'pre-pass'
+        return self.write_pre_pass(teacher, preprocess, dataset, k, cache_dir,
+                                   key), 'pre-pass'
 
     def before_train(self, runner) -> None:
         model = runner.model.module if is_model_wrapper(
@@ -156,9 +156,9 @@ class BagNeighborsHook(Hook):
                 f'<this config> --out {model.teacher.store.path} (the stored '
                 'views are kept, only the bags are computed)')
         if table is None:
-            table, origin = self.fill_cache(model.teacher,
-                                            model.data_preprocessor,
-                                            dataset.dataset, k, cache_dir, key)
+            table = self.write_pre_pass(model.teacher, model.data_preprocessor,
+                                        dataset.dataset, k, cache_dir, key)
+            origin = 'pre-pass'
         model.bags.set(table, key)
         dataset.set_neighbors(table)
         print_log(
@@ -170,6 +170,6 @@ class BagNeighborsHook(Hook):
 def _bag_dataset(dataset):
     """The ``InstanceBagDataset`` in a chain of dataset wrappers (e.g. inside
     a ``ReplayViewDataset``), or None."""
-    while dataset is not None and not hasattr(dataset, 'set_neighbors'):
-        dataset = getattr(dataset, 'dataset', None)
-    return dataset
+    return next(
+        (d for d in dataset_chain(dataset) if hasattr(d, 'set_neighbors')),
+        None)

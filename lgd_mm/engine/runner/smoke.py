@@ -26,6 +26,7 @@ from typing import List
 
 from mmengine.config import Config
 
+from lgd_mm.utils.dataset_chain import dataset_chain
 from .prestart import accelerator_available, loop_length, scheduler_list
 
 __all__ = [
@@ -45,9 +46,8 @@ _LENGTH_KEYS = ('T_max', 'total_epochs', 'total_steps', 'total_iters')
 
 
 def _innermost_dataset(dataset: dict) -> dict:
-    while isinstance(dataset.get('dataset'), dict):
-        dataset = dataset['dataset']
-    return dataset
+    *_, inner = dataset_chain(dataset)
+    return inner
 
 
 def _shrink_loader(loader: dict, samples: int) -> None:
